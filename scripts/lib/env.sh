@@ -1,0 +1,28 @@
+# Sourced by every script in scripts/: brings .venv in line with uv.lock, from nothing if need be,
+# then puts it first on PATH. Needs only Python >= 3.11 (set PYTHON to choose the interpreter).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+UV_VERSION="0.13.9"
+TOOLS="$ROOT/.tools"
+PYTHON="${PYTHON:-python3}"
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "error: Python >= 3.11 is needed; '$PYTHON' is $("$PYTHON" --version 2>&1 || echo missing). Set PYTHON=/path/to/python3.11+." >&2
+    exit 2
+fi
+
+# uv itself lives in a private venv so it never depends on what the machine has installed.
+if [[ "$("$TOOLS/bin/uv" --version 2>/dev/null)" != "uv $UV_VERSION "* ]]; then
+    echo "setting up uv $UV_VERSION in .tools/ ..." >&2
+    rm -rf "$TOOLS"
+    "$PYTHON" -m venv "$TOOLS"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$TOOLS/bin/python" -m pip install --quiet "uv==$UV_VERSION" 2>&1 \
+        | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
+fi
+
+export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+"$TOOLS/bin/uv" sync --frozen --quiet --project "$ROOT" --python "$PYTHON"
+
+export VIRTUAL_ENV="$ROOT/.venv"
+export PATH="$VIRTUAL_ENV/bin:$PATH"

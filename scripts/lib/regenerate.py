@@ -1,0 +1,138 @@
+"""Regenerate the client in generated/ from openapi.yaml, or check that it is up to date.
+
+The generator always writes into a fresh temporary directory; the result is then compared file by
+file with what is committed. That makes `--check` exact (byte for byte, stale and extra files
+named) and makes a plain run idempotent: running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "openapi.yaml"
+CONFIG = ROOT / "generator_config.yml"
+TEMPLATES = ROOT / "templates"
+PROJECT_DIR = "dialnexa-client"
+TARGET = ROOT / "generated" / PROJECT_DIR
+# Written by the generator's ruff post-hooks or by Python; never part of the client.
+IGNORED = {".ruff_cache", "__pycache__", ".mypy_cache", ".pytest_cache"}
+
+
+def generate(spec: Path, config: Path, out_dir: Path) -> Path:
+    """Run openapi-python-client into out_dir and return the project directory it wrote."""
+    project = out_dir / PROJECT_DIR
+    bin_dir = Path(sys.executable).parent
+    # The generator finds ruff (its post-hooks) on PATH only; without it, it silently skips
+    # formatting and the output differs. Put this interpreter's bin directory first.
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    command = [
+        str(bin_dir / "openapi-python-client"),
+        "generate",
+        "--path",
+        str(spec),
+        "--config",
+        str(config),
+        "--output-path",
+        str(project),
+        "--meta",
+        "uv",
+        "--fail-on-warning",
+    ]
+    if TEMPLATES.is_dir():
+        command += ["--custom-template-path", str(TEMPLATES)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"error: openapi-python-client failed (exit {result.returncode})")
+    for junk in IGNORED:
+        for path in project.rglob(junk):
+            shutil.rmtree(path, ignore_errors=True)
+    return project
+
+
+def files_under(root: Path) -> set[Path]:
+    if not root.exists():
+        return set()
+    return {
+        path.relative_to(root)
+        for path in root.rglob("*")
+        if path.is_file() and not IGNORED.intersection(path.relative_to(root).parts)
+    }
+
+
+def differences(fresh: Path, committed: Path) -> list[tuple[str, Path]]:
+    """(kind, relative path) for every file that differs: 'changed', 'missing' or 'extra'."""
+    new, old = files_under(fresh), files_under(committed)
+    diffs = [("missing", p) for p in sorted(new - old)]
+    diffs += [("extra", p) for p in sorted(old - new)]
+    diffs += [
+        ("changed", p)
+        for p in sorted(new & old)
+        if not filecmp.cmp(fresh / p, committed / p, shallow=False)
+    ]
+    return diffs
+
+
+def apply(fresh: Path, target: Path, diffs: list[tuple[str, Path]]) -> None:
+    for kind, rel in diffs:
+        if kind == "extra":
+            (target / rel).unlink()
+        else:
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(fresh / rel, target / rel)
+    for directory in sorted(target.rglob("*"), reverse=True):
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/regenerate",
+        description=(
+            f"Regenerate generated/{PROJECT_DIR} from openapi.yaml and generator_config.yml "
+            "with the pinned openapi-python-client and ruff."
+        ),
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 and name every stale file when generated/ is out of date",
+    )
+    parser.add_argument("--spec", type=Path, default=SPEC, help="OpenAPI document (default: %(default)s)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=TARGET,
+        help="client project directory to update (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if not args.spec.is_file():
+        parser.error(f"no such spec file: {args.spec}")
+
+    with tempfile.TemporaryDirectory(prefix="dialnexa-regen-") as tmp:
+        fresh = generate(args.spec, CONFIG, Path(tmp))
+        diffs = differences(fresh, args.output)
+        if args.check:
+            if not diffs:
+                print(f"{args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output} is up to date")
+                return 0
+            print("generated client is stale; run scripts/regenerate and commit the result:", file=sys.stderr)
+            for kind, rel in diffs:
+                print(f"  {kind:8} {args.output / rel}", file=sys.stderr)
+            return 1
+        args.output.mkdir(parents=True, exist_ok=True)
+        apply(fresh, args.output, diffs)
+    print(f"regenerated {args.output}: {len(diffs)} file(s) changed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
