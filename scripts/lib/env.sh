@@ -22,7 +22,12 @@ if [[ "$("$TOOLS/bin/uv" --version 2>/dev/null)" != "uv $UV_VERSION "* ]]; then
 fi
 
 export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
-"$TOOLS/bin/uv" sync --frozen --quiet --project "$ROOT" --python "$PYTHON"
+# An existing .venv is kept whatever interpreter PYTHON names now; only a new one is made from it.
+if [ -x "$ROOT/.venv/bin/python" ]; then
+    "$TOOLS/bin/uv" sync --frozen --quiet --project "$ROOT"
+else
+    "$TOOLS/bin/uv" sync --frozen --quiet --project "$ROOT" --python "$PYTHON"
+fi
 
 export VIRTUAL_ENV="$ROOT/.venv"
 export PATH="$VIRTUAL_ENV/bin:$PATH"

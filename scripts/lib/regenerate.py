@@ -93,6 +93,11 @@ def apply(fresh: Path, target: Path, diffs: list[tuple[str, Path]]) -> None:
             directory.rmdir()
 
 
+def display(path: Path) -> Path:
+    """A path relative to the repository when it lies inside it, for shorter messages."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scripts/regenerate",
@@ -106,12 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="change nothing; exit 1 and name every stale file when generated/ is out of date",
     )
-    parser.add_argument("--spec", type=Path, default=SPEC, help="OpenAPI document (default: %(default)s)")
+    parser.add_argument(
+        "--spec", type=Path, default=SPEC, help="OpenAPI document (default: openapi.yaml)"
+    )
     parser.add_argument(
         "--output",
         type=Path,
         default=TARGET,
-        help="client project directory to update (default: %(default)s)",
+        help=f"client project directory to update (default: generated/{PROJECT_DIR})",
     )
     args = parser.parse_args(argv)
     if not args.spec.is_file():
@@ -122,15 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         diffs = differences(fresh, args.output)
         if args.check:
             if not diffs:
-                print(f"{args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output} is up to date")
+                print(f"{display(args.output)} is up to date")
                 return 0
-            print("generated client is stale; run scripts/regenerate and commit the result:", file=sys.stderr)
+            print(
+                "generated client is stale; run scripts/regenerate and commit the result:",
+                file=sys.stderr,
+            )
             for kind, rel in diffs:
-                print(f"  {kind:8} {args.output / rel}", file=sys.stderr)
+                print(f"  {kind:8} {display(args.output / rel)}", file=sys.stderr)
             return 1
         args.output.mkdir(parents=True, exist_ok=True)
         apply(fresh, args.output, diffs)
-    print(f"regenerated {args.output}: {len(diffs)} file(s) changed")
+    print(f"regenerated {display(args.output)}: {len(diffs)} file(s) changed")
     return 0
 
 
