@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of the kit; run them with `benchmarks/run NAME` (see README)."""

@@ -1,0 +1,191 @@
+"""How long the kit's own workflows take: regeneration, the contract run, schemathesis' case rate.
+
+- `scripts/regenerate` wall time, into a temporary directory so the working tree is untouched,
+  with the share of it spent bringing .venv in line with uv.lock (sourcing scripts/lib/env.sh).
+- `scripts/contract-test` wall time: the default contract run.
+- Schemathesis cases per second against the emulator in-process (ASGI, no sockets) and over
+  HTTP (the emulator's CLI on the server core), the same derandomized cases in both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
+
+from benchmarks import _common as c
+
+NAME = "suite"
+REGENERATE = c.ROOT / "scripts" / "regenerate"
+CONTRACT_TEST = c.ROOT / "scripts" / "contract-test"
+
+
+def wall(argv: list[str | Path]) -> float:
+    start = time.perf_counter()
+    c.run(argv)
+    return time.perf_counter() - start
+
+
+def regenerate_times(rounds: int) -> tuple[list[float], list[float]]:
+    """(scripts/regenerate, its environment check alone) seconds, interleaved per round."""
+    full, env = [], []
+    for _ in range(rounds + 1):  # the first round warms caches and is dropped
+        with tempfile.TemporaryDirectory() as tmp:
+            full.append(wall([REGENERATE, "--output", Path(tmp) / "dialnexa-client"]))
+        env.append(wall(["bash", "-c", f"source {c.ROOT / 'scripts/lib/env.sh'}"]))
+    return full[1:], env[1:]
+
+
+@dataclass
+class CaseRate:
+    cases: int
+    seconds: float
+    failures: int
+
+    @property
+    def per_second(self) -> float:
+        return self.cases / self.seconds
+
+
+def case_rate(configure: Callable[[Any], None], examples: int) -> CaseRate:
+    """Generate and run `examples` positive cases per operation, validating every response."""
+    schema = schemathesis.openapi.from_path(c.SPEC)
+    schema.config.update(headers={"Authorization": f"Bearer {c.API_KEY}"})
+    configure(schema)
+    cases = failures = 0
+    start = time.perf_counter()
+    for result in schema.get_all_operations():
+        if not isinstance(result, Ok):
+            raise SystemExit(f"error: schemathesis cannot read an operation: {result.err()}")
+        operation = result.ok()
+
+        @settings(
+            max_examples=examples,
+            database=None,
+            deadline=None,
+            derandomize=True,  # the same cases in-process and over HTTP
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy())
+        def run_case(case: Any) -> None:
+            nonlocal cases, failures
+            cases += 1
+            try:
+                case.call_and_validate()
+            except (AssertionError, FailureGroup):
+                failures += 1
+
+        run_case()
+    return CaseRate(cases, time.perf_counter() - start, failures)
+
+
+def case_rates(examples: int, rounds: int) -> list[tuple[CaseRate, CaseRate]]:
+    """(in-process, over HTTP) per round, the emulator's CLI serving the HTTP side."""
+    from dialnexa_emulator import create_app
+
+    def in_process(schema: Any) -> None:
+        schema.app = create_app()
+
+    port = c.free_port()
+    pairs = []
+    with c.background(c.emulator_argv(port), port=port):
+
+        def over_http(schema: Any) -> None:
+            schema.config.update(base_url=f"http://127.0.0.1:{port}/v1")
+
+        case_rate(in_process, max(1, examples // 10))  # warm-up: imports, first-request paths
+        case_rate(over_http, max(1, examples // 10))
+        for _ in range(rounds):
+            pairs.append((case_rate(in_process, examples), case_rate(over_http, examples)))
+    return pairs
+
+
+def report(args: argparse.Namespace, argv: list[str], results: dict[str, Any]) -> str:
+    regen, env = results["regenerate"]
+    rows = [
+        (
+            "`scripts/regenerate` (into a temporary directory; target ≤ 3 s)",
+            f"{c.median(regen):.2f}",
+            c.verdict(c.median(regen), 3.0, at_least=False),
+        ),
+        ("of which: `scripts/lib/env.sh` (`uv sync --frozen` check)", f"{c.median(env):.2f}", ""),
+    ]
+    contract = results["contract"]
+    if isinstance(contract, str):
+        rows.append(("`scripts/contract-test` (default run)", f"not measured: {contract}", ""))
+    else:
+        rows.append(("`scripts/contract-test` (default run)", f"{c.median(contract):.1f}", ""))
+    rates: list[tuple[CaseRate, CaseRate]] = results["rates"]
+    inproc = c.median(a.per_second for a, _ in rates)
+    http = c.median(b.per_second for _, b in rates)
+    speedup = c.median(a.per_second / b.per_second for a, b in rates)
+    failures = sum(a.failures + b.failures for a, b in rates)
+    out = [
+        c.section_header(
+            "Suite and regeneration",
+            NAME,
+            argv,
+            args.quick,
+            c.versions(["openapi-python-client", "ruff", "schemathesis", "hypothesis", "uvicorn"]),
+        ),
+        f"### Wall time (median of {args.rounds} rounds after one warm-up)",
+        "",
+        c.table(("command", "seconds", "target met"), rows),
+        f"### Schemathesis cases per second ({args.examples} positive cases per operation, "
+        f"all {rates[0][0].cases} validated with `case.call_and_validate()`; median of "
+        f"{args.rounds} rounds)",
+        "",
+        f"{c.pinning_note()} In-process: `schema.app = create_app()` (ASGI, no sockets, the app "
+        "on the runner's core). Over HTTP: the emulator's CLI on the server core.",
+        "",
+        c.table(
+            ("transport", "cases/s"),
+            [
+                ("in-process (ASGI)", f"{inproc:.0f}"),
+                ("over HTTP (uvicorn)", f"{http:.0f}"),
+                ("ratio in-process ÷ HTTP", f"{speedup:.2f}"),
+            ],
+        ),
+        f"Responses that failed a check: {failures} (positive cases against the emulator should "
+        "all pass; a non-zero count is a finding for the contract suite, not a timing issue).",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    p = c.parser(NAME, __doc__ or "")
+    p.add_argument("--rounds", type=int, help="rounds of each measurement (default: 3, --quick: 1)")
+    p.add_argument("--examples", type=int, help="cases per operation (default: 200, --quick: 5)")
+    args = p.parse_args(argv)
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.examples = args.examples or (5 if args.quick else 200)
+
+    c.pin_self(c.LOAD_CPU)
+    results: dict[str, Any] = {"regenerate": regenerate_times(args.rounds)}
+    if args.quick:
+        results["contract"] = "--quick does not time the contract run"
+    elif not CONTRACT_TEST.exists():
+        results["contract"] = "scripts/contract-test does not exist"
+    else:
+        wall([CONTRACT_TEST])  # warm-up
+        results["contract"] = [wall([CONTRACT_TEST]) for _ in range(args.rounds)]
+    results["rates"] = case_rates(args.examples, args.rounds)
+    c.write_section(c.output_path(args), NAME, report(args, argv, results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
