@@ -1,0 +1,157 @@
+"""`dialnexa-emulator`: serve the emulator over HTTP with uvicorn (uvloop + httptools)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import socket
+import sys
+from collections.abc import Sequence
+
+import phonenumbers
+import uvicorn
+from phonenumbers import PhoneNumberFormat
+from phonenumbers.phonenumberutil import PhoneNumberType
+
+from .app import create_app
+from .config import ConfigError, EmulatorConfig, Workspace, default_config, load_config
+from .faults import ConnectionDropped
+
+DEFAULT_PORT = 8000
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config) if args.config else default_config()
+    except ConfigError as exc:
+        print(f"dialnexa-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"dialnexa-emulator: error: cannot listen on {args.host}:{args.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+
+    app = create_app(config)
+    app.state.emulator.control_plane = args.control_plane
+    host, port = sock.getsockname()[:2]
+    origin = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    print(banner(config, origin, args.control_plane), flush=True)
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            loop="uvloop",
+            http="httptools",
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+            server_header=False,
+        )
+    )
+    logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
+    server.run(sockets=[sock])
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dialnexa-emulator",
+        description="Serve a stateful local emulator of DialNexa's calls API.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML config with workspaces, outcome rules and timing (default: built in)",
+    )
+    parser.add_argument(
+        "--control-plane",
+        choices=("loopback", "anywhere", "off"),
+        default="loopback",
+        help="who may use /_emulator/ (reset, clock, faults) (default: %(default)s)",
+    )
+    return parser
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before the banner is printed so the printed URL already works."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def banner(config: EmulatorConfig, origin: str, control_plane: str) -> str:
+    workspace = config.workspaces[0]
+    key = workspace.api_keys[0]
+    lines = [
+        f"DialNexa emulator listening on {origin}/v1",
+        f"  API key        {key.token}   (workspace {workspace.id})",
+    ]
+    agent = next(iter(workspace.agents.values()), None)
+    if agent is not None:
+        published = ", ".join(map(str, agent.published)) or "none"
+        lines.append(f"  agent          {agent.id}   (published versions: {published})")
+    lines.append(f"  caller ID      {workspace.default_from_number}")
+    countries = ", ".join(d.country for d in workspace.telephony.destinations) or "none"
+    lines.append(f"  test numbers   any number of {countries}: completed")
+    for rule in config.outcomes:
+        target = rule.number or f"{rule.prefix}…"
+        lines.append(f"                 {target:<16} {rule.outcome:<14} {rule.description}")
+    access = {
+        "loopback": "loopback clients only",
+        "anywhere": "open to all clients",
+        "off": "disabled",
+    }
+    lines.append(f"  control plane  {origin}/_emulator/   ({access[control_plane]})")
+    to_number = _example_destination(workspace)
+    if agent is not None and to_number is not None:
+        body = f'{{"agent_id": "{agent.id}", "to_phone_number": "{to_number}"}}'
+        curl = (
+            f"curl -s {origin}/v1/calls -H {shlex.quote(f'Authorization: Bearer {key.token}')} "
+            f"-H 'Content-Type: application/json' -d {shlex.quote(body)}"
+        )
+        lines.append(f"  try            {curl}")
+    lines.append("Press Ctrl+C to stop.")
+    return "\n".join(lines)
+
+
+def _example_destination(workspace: Workspace) -> str | None:
+    """A mobile number the workspace may call, for the banner's curl line."""
+    for destination in workspace.telephony.destinations:
+        number = phonenumbers.example_number_for_type(destination.country, PhoneNumberType.MOBILE)
+        if number is not None:
+            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return None
+
+
+def _hide_dropped_connections(record: logging.LogRecord) -> bool:
+    """A dropped connection is a fault someone asked for, not a crash worth a traceback."""
+    dropped = record.exc_info is not None and isinstance(record.exc_info[1], ConnectionDropped)
+    if dropped:
+        print(
+            "dialnexa-emulator: dropped a connection after commit (injected fault)", file=sys.stderr
+        )
+    return not dropped

@@ -1,0 +1,273 @@
+"""The emulator's configuration: workspaces, outcome rules and timing, read from a TOML file.
+
+The file's shape is checked with a JSON Schema (unknown keys are errors, so typos surface), the
+rules that span entries (unique ids, owned default numbers, real countries) in code. Every error
+names the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from .agents import Agent
+from .auth import ApiKey
+from .lifecycle import OUTCOMES, OutcomeRule, Timing
+from .ratelimit import RateLimit
+from .telephony import Destination, Telephony
+from .validation import E164, compile_schema, problems
+
+DEFAULT_CONFIG = "default_config.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message is one line naming file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    id: str
+    api_keys: tuple[ApiKey, ...]
+    agents: Mapping[str, Agent]
+    numbers: frozenset[str]
+    default_from_number: str
+    telephony: Telephony
+    balance: Decimal
+    call_cost: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorConfig:
+    workspaces: tuple[Workspace, ...]
+    outcomes: tuple[OutcomeRule, ...]
+    timing: Timing
+    source: str  # the file it came from, for messages
+
+
+def load_config(path: str | Path) -> EmulatorConfig:
+    """Read and check a config file; ConfigError says what is wrong and where."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    return parse_config(text, source=str(path))
+
+
+@lru_cache(maxsize=1)
+def default_config() -> EmulatorConfig:
+    """The embedded default (`dialnexa_emulator/default_config.toml`)."""
+    text = (resources.files(__package__) / DEFAULT_CONFIG).read_text(encoding="utf-8")
+    return parse_config(text, source=DEFAULT_CONFIG)
+
+
+def parse_config(text: str, *, source: str) -> EmulatorConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    failures = problems(_VALIDATOR, data, root="config")
+    if failures:
+        raise ConfigError(f"{source}: {failures[0]}")
+    try:
+        return _build(data, source)
+    except _Invalid as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _build(data: Mapping[str, Any], source: str) -> EmulatorConfig:
+    workspaces = tuple(_workspace(f"workspaces[{i}]", w) for i, w in enumerate(data["workspaces"]))
+    _unique("workspaces", [w.id for w in workspaces], "workspace id")
+    _unique("workspaces", [k.id for w in workspaces for k in w.api_keys], "API key id")
+    outcomes = tuple(_outcome(f"outcomes[{i}]", o) for i, o in enumerate(data.get("outcomes", [])))
+    return EmulatorConfig(workspaces, outcomes, Timing(**data.get("lifecycle", {})), source)
+
+
+def _workspace(where: str, data: Mapping[str, Any]) -> Workspace:
+    workspace_id = data["id"]
+    numbers = data["numbers"]
+    _unique(f"{where}.numbers", numbers, "number")
+    default_from = data.get("default_from_number", numbers[0])
+    if default_from not in numbers:
+        raise _Invalid(f"{where}.default_from_number {default_from} is not one of its numbers")
+    agents = [_agent(f"{where}.agents[{i}]", a) for i, a in enumerate(data.get("agents", []))]
+    _unique(f"{where}.agents", [a.id for a in agents], "agent id")
+    telephony = data.get("telephony", {})
+    destinations = []
+    for i, destination in enumerate(telephony.get("destinations", [])):
+        country = destination["country"]
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise _Invalid(
+                f"{where}.telephony.destinations[{i}].country {country!r} is not a country code "
+                "phonenumbers knows (ISO 3166 alpha-2, e.g. IN, US, GB)"
+            )
+        destinations.append(Destination(country, tuple(destination.get("prefixes", ()))))
+    return Workspace(
+        id=workspace_id,
+        api_keys=tuple(_api_key(workspace_id, key) for key in data["api_keys"]),
+        agents={agent.id: agent for agent in agents},
+        numbers=frozenset(numbers),
+        default_from_number=default_from,
+        telephony=Telephony(tuple(destinations), sip=telephony.get("sip", False)),
+        balance=_money(data.get("balance", 0)),
+        call_cost=_money(data.get("call_cost", 0)),
+    )
+
+
+def _api_key(workspace_id: str, data: Mapping[str, Any]) -> ApiKey:
+    limit = data.get("rate_limit")
+    rate_limit = RateLimit(limit["requests"], limit["window_sec"]) if limit else None
+    return ApiKey(data["id"], data["secret"], workspace_id, rate_limit)
+
+
+def _agent(where: str, data: Mapping[str, Any]) -> Agent:
+    numbers = [version["number"] for version in data["versions"]]
+    _unique(f"{where}.versions", numbers, "version number")
+    versions = {v["number"]: v.get("published", True) for v in data["versions"]}
+    return Agent(data["id"], data.get("name", data["id"]), data.get("greeting", ""), versions)
+
+
+def _outcome(where: str, data: Mapping[str, Any]) -> OutcomeRule:
+    if ("number" in data) == ("prefix" in data):
+        raise _Invalid(f"{where} needs exactly one of number or prefix")
+    if "talk_sec" in data and data["outcome"] != "completed":
+        raise _Invalid(f"{where}.talk_sec only applies to the outcome completed")
+    return OutcomeRule(**data)
+
+
+def _unique(where: str, values: list[Any], what: str) -> None:
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise _Invalid(f"{where}: {what} {value} appears twice")
+        seen.add(value)
+
+
+def _money(value: float) -> Decimal:
+    # Through str, so 0.1 in the file is exactly 0.1, not the binary float's expansion.
+    return Decimal(str(value))
+
+
+_E164 = {"type": "string", "format": E164, "pattern": r"^\+[1-9][0-9]{1,14}$"}
+_ID = {"type": "string", "pattern": r"^[^\s:]+$"}
+_SECONDS = {"type": "number", "minimum": 0, "maximum": 86400}
+
+
+def _table(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": dict(properties),
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+def _array(items: Mapping[str, Any], min_items: int = 0) -> dict[str, Any]:
+    return {"type": "array", "items": dict(items), "minItems": min_items}
+
+
+_SCHEMA = _table(
+    {
+        "lifecycle": _table(
+            {
+                "created_sec": _SECONDS,
+                "initiated_sec": _SECONDS,
+                "sent_sec": _SECONDS,
+                "ring_sec": _SECONDS,
+                "talk_sec": {"type": "integer", "minimum": 0, "maximum": 86400},
+            }
+        ),
+        "outcomes": _array(
+            _table(
+                {
+                    "number": _E164,
+                    "prefix": {"type": "string", "pattern": r"^\+[0-9]{0,15}$"},
+                    "outcome": {"enum": list(OUTCOMES)},
+                    "talk_sec": {"type": "integer", "minimum": 0, "maximum": 86400},
+                    "description": {"type": "string"},
+                },
+                required=("outcome",),
+            )
+        ),
+        "workspaces": _array(
+            _table(
+                {
+                    "id": _ID,
+                    "balance": {"type": "number", "minimum": 0},
+                    "call_cost": {"type": "number", "minimum": 0},
+                    "numbers": _array(_E164, min_items=1),
+                    "default_from_number": _E164,
+                    "telephony": _table(
+                        {
+                            "sip": {"type": "boolean"},
+                            "destinations": _array(
+                                _table(
+                                    {
+                                        "country": {"type": "string"},
+                                        "prefixes": _array(
+                                            {"type": "string", "pattern": r"^\+[0-9]{1,15}$"}
+                                        ),
+                                    },
+                                    required=("country",),
+                                )
+                            ),
+                        }
+                    ),
+                    "api_keys": _array(
+                        _table(
+                            {
+                                "id": _ID,
+                                "secret": {"type": "string", "pattern": r"^\S+$"},
+                                "rate_limit": _table(
+                                    {
+                                        "requests": {"type": "integer", "minimum": 1},
+                                        "window_sec": {"type": "number", "exclusiveMinimum": 0},
+                                    },
+                                    required=("requests", "window_sec"),
+                                ),
+                            },
+                            required=("id", "secret"),
+                        ),
+                        min_items=1,
+                    ),
+                    "agents": _array(
+                        _table(
+                            {
+                                "id": _ID,
+                                "name": {"type": "string"},
+                                "greeting": {"type": "string"},
+                                "versions": _array(
+                                    _table(
+                                        {
+                                            "number": {"type": "integer", "minimum": 1},
+                                            "published": {"type": "boolean"},
+                                        },
+                                        required=("number",),
+                                    ),
+                                    min_items=1,
+                                ),
+                            },
+                            required=("id", "versions"),
+                        )
+                    ),
+                },
+                required=("id", "numbers", "api_keys"),
+            ),
+            min_items=1,
+        ),
+    },
+    required=("workspaces",),
+)
+_VALIDATOR = compile_schema(_SCHEMA)

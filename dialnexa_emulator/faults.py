@@ -1,0 +1,97 @@
+"""Injected faults: what the next N matching requests suffer instead of, or on top of, an answer."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import httpx
+
+FAULT_STATUSES = (429, 500, 502, 503)
+_RETRY_AFTER_STATUSES = (429, 503)
+
+
+class FaultError(ValueError):
+    """A fault that cannot be injected as described."""
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """The connection was closed before the response: an injected `drop_after_commit` fault.
+
+    Raised out of the app after the request has taken effect. Over HTTP the server closes the
+    connection, so the client raises its own transport error; in process (httpx.ASGITransport,
+    Starlette's TestClient) this exception itself reaches the caller, as the same kind of
+    `httpx.TransportError` a real dropped connection gives. Its `.request` is not set.
+    """
+
+
+@dataclass(slots=True)
+class Fault:
+    id: str
+    operation: str | None  # an operationId, or None for every operation
+    remaining: int
+    status: int | None
+    retry_after: int | None
+    latency_ms: int
+    drop_after_commit: bool
+
+
+class Faults:
+    def __init__(self, operations: Collection[str]) -> None:
+        self._operations = operations
+        self._pending: list[Fault] = []
+        self._ids = itertools.count(1)
+
+    def add(
+        self,
+        *,
+        operation: str | None = None,
+        count: int = 1,
+        status: int | None = None,
+        retry_after: int | None = None,
+        latency_ms: int = 0,
+        drop_after_commit: bool = False,
+    ) -> str:
+        """Arm a fault for the next `count` requests to `operation`; its id."""
+        if operation is not None and operation not in self._operations:
+            known = ", ".join(sorted(self._operations))
+            raise FaultError(f"operation must be one of {known} or null, not {operation!r}")
+        if count < 1:
+            raise FaultError("count must be at least 1")
+        if status is not None and status not in FAULT_STATUSES:
+            raise FaultError(f"status must be one of {', '.join(map(str, FAULT_STATUSES))}")
+        if retry_after is not None and (status not in _RETRY_AFTER_STATUSES or retry_after < 0):
+            raise FaultError("retry_after is a number of seconds ≥ 0, for status 429 or 503 only")
+        if latency_ms < 0:
+            raise FaultError("latency_ms must not be negative")
+        if status is not None and drop_after_commit:
+            raise FaultError(
+                "a fault either answers with a status or drops the connection, not both"
+            )
+        if status is None and not latency_ms and not drop_after_commit:
+            raise FaultError("a fault needs a status, latency_ms or drop_after_commit")
+        fault = Fault(
+            id=f"fault_{next(self._ids)}",
+            operation=operation,
+            remaining=count,
+            status=status,
+            retry_after=retry_after,
+            latency_ms=latency_ms,
+            drop_after_commit=drop_after_commit,
+        )
+        self._pending.append(fault)
+        return fault.id
+
+    def take(self, operation: str) -> Fault | None:
+        """The fault the next request to `operation` gets (oldest armed first), if any."""
+        for fault in self._pending:
+            if fault.operation in (None, operation):
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self._pending.remove(fault)
+                return fault
+        return None
+
+    def clear(self) -> None:
+        self._pending.clear()

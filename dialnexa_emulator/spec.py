@@ -1,0 +1,212 @@
+"""The contract the emulator serves: operations and their request validators, from openapi.yaml.
+
+Everything about request *shapes* (bodies, query and path parameters, their types, ranges, enums
+and defaults) comes from the spec and is compiled once, so a field added to the spec is enforced
+without touching the emulator. The spec ships inside the package as `openapi.yaml`, a symlink to
+the repository's copy that wheels resolve into a real file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .responses import ApiError
+from .validation import compile_schema, problems
+
+SPEC_URI = "urn:dialnexa-emulator:openapi"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+_INTEGER = re.compile(r"-?[0-9]+(?:\.0*)?\Z")  # "3.0" is an integer too, as in JSON Schema
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+_BOOLEANS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A query or path parameter: how to turn its text into the JSON value its schema describes."""
+
+    name: str
+    type: str
+    item_type: str = "string"
+    default: Any = None
+
+    def coerce(self, values: list[str]) -> Any:
+        if self.type == "array":
+            return [_coerce(self.item_type, value) for value in values]
+        return _coerce(self.type, values[-1])
+
+
+def _coerce(json_type: str, text: str) -> Any:
+    """The value `text` stands for, or `text` itself, which the schema then reports as wrong."""
+    if json_type == "integer" and _INTEGER.match(text):
+        return int(text.partition(".")[0])
+    if json_type == "number" and _NUMBER.match(text):
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    if json_type == "boolean":
+        return _BOOLEANS.get(text, text)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterSet:
+    """The query (or path) parameters of an operation, validated together as one object."""
+
+    parameters: tuple[Parameter, ...]
+    validator: Validator
+
+    def parse(self, multi_items: list[tuple[str, str]]) -> dict[str, Any]:
+        """Coerced, validated values (defaults filled in); unknown parameters are ignored."""
+        texts: dict[str, list[str]] = {}
+        for name, value in multi_items:
+            texts.setdefault(name, []).append(value)
+        values: dict[str, Any] = {}
+        for parameter in self.parameters:
+            if parameter.name in texts:
+                values[parameter.name] = parameter.coerce(texts[parameter.name])
+        failures = problems(self.validator, values, root="parameters")
+        if failures:
+            raise ApiError.invalid(failures)
+        for parameter in self.parameters:
+            values.setdefault(parameter.name, parameter.default)
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    id: str
+    method: str
+    path: str
+    body: Validator | None = None
+    query: ParameterSet | None = None
+    path_parameters: ParameterSet | None = None
+
+    def check_body(self, body: object) -> None:
+        if self.body is not None:
+            failures = problems(self.body, body)
+            if failures:
+                raise ApiError.invalid(failures)
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    document: Mapping[str, Any]
+    base_path: str
+    operations: Mapping[str, Operation]
+    registry: Registry[Any]
+
+
+@lru_cache(maxsize=1)
+def load_spec() -> Spec:
+    """The packaged spec, parsed and compiled once per process."""
+    text = (resources.files(__package__) / "openapi.yaml").read_text(encoding="utf-8")
+    document = yaml.load(text, Loader=yaml.CSafeLoader)
+    return compile_spec(document)
+
+
+def compile_spec(document: Mapping[str, Any]) -> Spec:
+    registry: Registry[Any] = Registry().with_resource(
+        SPEC_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+    )
+    base_path = urlparse(document["servers"][0]["url"]).path.rstrip("/")
+    operations: dict[str, Operation] = {}
+    for path, item in document["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                pointer = f"/paths/{_escape(path)}/{method}"
+                operation = _compile_operation(document, registry, pointer, path, method)
+                operations[operation.id] = operation
+    return Spec(document, base_path, operations, registry)
+
+
+def _compile_operation(
+    document: Mapping[str, Any], registry: Registry[Any], pointer: str, path: str, method: str
+) -> Operation:
+    spec_operation = _at(document, pointer)
+    body = None
+    if "requestBody" in spec_operation:
+        body_pointer, _ = _follow(document, f"{pointer}/requestBody")
+        schema_ref = f"{SPEC_URI}#{body_pointer}/content/application~1json/schema"
+        body = compile_schema({"$ref": schema_ref}, registry)
+
+    # Path-item parameters first, so the operation's own entries override them by name.
+    path_item_pointer = pointer.rsplit("/", 1)[0]
+    parameter_pointers = [
+        f"{owner}/parameters/{i}"
+        for owner in (path_item_pointer, pointer)
+        for i in range(len(_at(document, owner).get("parameters", [])))
+    ]
+    by_location: dict[str, dict[str, tuple[str, Mapping[str, Any]]]] = {"query": {}, "path": {}}
+    for parameter_pointer in parameter_pointers:
+        resolved_pointer, parameter = _follow(document, parameter_pointer)
+        if parameter["in"] in by_location:
+            by_location[parameter["in"]][parameter["name"]] = (resolved_pointer, parameter)
+
+    return Operation(
+        id=spec_operation["operationId"],
+        method=method.upper(),
+        path=path,
+        body=body,
+        query=_parameter_set(document, registry, by_location["query"]),
+        path_parameters=_parameter_set(document, registry, by_location["path"]),
+    )
+
+
+def _parameter_set(
+    document: Mapping[str, Any],
+    registry: Registry[Any],
+    parameters: Mapping[str, tuple[str, Mapping[str, Any]]],
+) -> ParameterSet | None:
+    if not parameters:
+        return None
+    compiled = []
+    properties = {}
+    for name, (pointer, _) in parameters.items():
+        schema_pointer, schema = _follow(document, f"{pointer}/schema")
+        json_type = _json_type(schema)
+        item_type = "string"
+        if json_type == "array":
+            item_type = _json_type(_follow(document, f"{schema_pointer}/items")[1])
+        compiled.append(Parameter(name, json_type, item_type, schema.get("default")))
+        properties[name] = {"$ref": f"{SPEC_URI}#{pointer}/schema"}
+    required = [name for name, (_, parameter) in parameters.items() if parameter.get("required")]
+    schema = {"type": "object", "properties": properties, "required": required}
+    return ParameterSet(tuple(compiled), compile_schema(schema, registry))
+
+
+def _json_type(schema: Mapping[str, Any]) -> str:
+    declared = schema.get("type", "string")
+    if isinstance(declared, list):
+        return next((t for t in declared if t != "null"), "string")
+    return str(declared)
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _at(document: Mapping[str, Any], pointer: str) -> Any:
+    node: Any = document
+    for escaped in pointer.lstrip("/").split("/"):
+        token = escaped.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def _follow(document: Mapping[str, Any], pointer: str) -> tuple[str, Any]:
+    """The node at `pointer` with local `$ref`s followed, and the pointer it was found at."""
+    node = _at(document, pointer)
+    while isinstance(node, Mapping) and str(node.get("$ref", "")).startswith("#/"):
+        pointer = node["$ref"][1:]
+        node = _at(document, pointer)
+    return pointer, node

@@ -1,0 +1,171 @@
+"""JSON Schema validation that reads like DialNexa's errors: one message per failing field.
+
+Used for request shapes (compiled from the spec) and for the emulator's own config file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from jsonschema.protocols import Validator
+from referencing import Registry
+
+from .telephony import is_e164
+
+E164 = "e164"
+
+
+@lru_cache(maxsize=256)
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""Compile a JSON Schema (ECMA-262) pattern for Python.
+
+    ECMA's `$` matches only at the very end, Python's also before a final newline, so a value such
+    as "agt_1\n" would slip through `^\S+$`. Outside character classes `$` becomes `\Z`.
+    """
+    out: list[str] = []
+    in_class = False
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            out.append(char + next(chars, ""))
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+        else:
+            in_class = (in_class or char == "[") and char != "]"
+            out.append(char)
+    return re.compile("".join(out))
+
+
+def _pattern(
+    validator: Validator, pattern: str, instance: object, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+SchemaValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern}
+)
+
+FORMAT_CHECKER = FormatChecker(formats=())
+FORMAT_CHECKER.checks(E164)(is_e164)
+
+
+def compile_schema(schema: Mapping[str, Any], registry: Registry[Any] | None = None) -> Validator:
+    """A validator for `schema` that asserts `format: e164` and reads patterns the ECMA way."""
+    return SchemaValidator(schema, registry=registry or Registry(), format_checker=FORMAT_CHECKER)
+
+
+def problems(validator: Validator, instance: Any, *, root: str = "request body") -> list[str]:
+    """What is wrong with `instance`, one message per failing field (empty when it is valid).
+
+    When a field breaks several rules the most basic one is reported: a wrong type before a
+    pattern, a pattern before a format.
+    """
+    best: dict[str, tuple[int, str]] = {}
+    for error in validator.iter_errors(instance):
+        for field, rank, message in _explain(error, root):
+            if field not in best or rank < best[field][0]:
+                best[field] = (rank, message)
+    return [message for _, message in best.values()]
+
+
+def field_name(path: Sequence[str | int]) -> str:
+    """`metadata.customer_name`, `versions[2].number`."""
+    name = ""
+    for part in path:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else part
+    return name
+
+
+_TYPE_PHRASES = {
+    "string": "a string",
+    "integer": "an integer number",
+    "number": "a number",
+    "boolean": "a boolean value",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+_RANKS = {"type": 0, "required": 0, "additionalProperties": 0, "format": 2}
+
+
+def _type_phrase(types: str | list[str]) -> str:
+    if isinstance(types, str):
+        return _TYPE_PHRASES[types]
+    phrases = [_TYPE_PHRASES[t] for t in types]
+    return ", ".join(phrases[:-1]) + " or " + phrases[-1]
+
+
+def _explain(error: ValidationError, root: str) -> Iterator[tuple[str, int, str]]:
+    path = list(error.absolute_path)
+    field = field_name(path)
+    subject = field or root
+    keyword, schema = error.validator, error.schema
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    if "propertyNames" in error.schema_path:
+        subject = f'{subject} key "{instance}"'
+        field = f"{field}[key]"
+    rank = _RANKS.get(str(keyword), 1)
+
+    if keyword == "required":
+        for name in value:
+            if isinstance(instance, Mapping) and name not in instance:
+                missing = field_name([*path, name])
+                yield missing, rank, f"{missing} should not be empty"
+        return
+    if keyword == "additionalProperties" and isinstance(schema, Mapping):
+        known = schema.get("properties", {})
+        for name in instance:
+            if name not in known and not any(
+                _ecma_regex(p).search(name) for p in schema.get("patternProperties", {})
+            ):
+                extra = field_name([*path, name])
+                yield extra, rank, f"property {extra} should not exist"
+        return
+    yield field, rank, f"{subject} {_predicate(error)}"
+
+
+_PREDICATES = {
+    "minLength": "must be longer than or equal to {} characters",
+    "maxLength": "must be shorter than or equal to {} characters",
+    "minimum": "must not be less than {}",
+    "maximum": "must not be greater than {}",
+    "exclusiveMinimum": "must be greater than {}",
+    "exclusiveMaximum": "must be less than {}",
+    "minItems": "must contain at least {} elements",
+    "maxItems": "must contain no more than {} elements",
+    "minProperties": "must have at least {} properties",
+    "maxProperties": "must have at most {} properties",
+}
+
+
+def _predicate(error: ValidationError) -> str:  # noqa: PLR0911 - one answer per keyword
+    keyword = str(error.validator)
+    value: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if keyword == "type":
+        return f"must be {_type_phrase(value)}"
+    if keyword == "pattern" and schema.get("format") == E164:
+        example = schema.get("examples", ["+919876543210"])[0]
+        return f"must be in E.164 format, e.g. {example}"
+    if keyword == "pattern":
+        return f"must match {value} regular expression"
+    if keyword == "format" and value == E164:
+        return f"must be a valid phone number: {error.instance} is not a dialable number"
+    if keyword == "minLength" and value == 1:
+        return "should not be empty"
+    if keyword == "enum":
+        return "must be one of the following values: " + ", ".join(map(str, value))
+    if keyword in _PREDICATES:
+        return _PREDICATES[keyword].format(value)
+    return f"is invalid: {error.message}"
