@@ -1,80 +1,175 @@
+import asyncio
+import logging
+import random
 import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Self
 
 import httpx
-from attrs import define, evolve, field
+from attrs import define, evolve, field, frozen
+from attrs.validators import ge, le
+from httpx_retries import Retry, aretry_request, retry_request
+
+from . import errors
+
+logger = logging.getLogger(__package__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+"""30 s to send and to read (DialNexa: enough for POST /calls); 5 s to connect, so that the one
+failure a create may be retried after (the request never left) is found quickly."""
+
+
+def _as_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+
+
+@frozen
+class RetryPolicy:
+    """Which failed requests are sent again, and how long to wait first.
+
+    - GET (getCall, listCalls): retried after a connection error or timeout and after `statuses`
+      (429, 502, 503, 504).
+    - Anything else (createCall): retried only when the request provably never left: connection
+      refused, DNS failure, connect or pool timeout. DialNexa has no idempotency key, so a create that
+      may have arrived is never re-sent; it raises errors.OutcomeUnknownError instead.
+    - The wait is the server's Retry-After (seconds or HTTP-date) when valid, else `backoff * 2**(n-1)`
+      for retry n, shortened by up to `jitter` (a fraction) at random; never more than `max_delay`.
+
+    `should_retry` and `delay` are pure: the client feeds them to httpx-retries' retry loop.
+    `sleep`/`async_sleep` do the waiting; replace them to test without waiting.
+    """
+
+    max_retries: int = field(default=2, validator=ge(0))
+    backoff: float = field(default=0.5, validator=ge(0))
+    max_delay: float = field(default=60.0, validator=ge(0))
+    jitter: float = field(default=0.25, validator=[ge(0), le(1)])
+    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+
+    def should_retry(self, method: str, outcome: int | Exception, retry: int) -> bool:
+        """Whether to make retry number `retry` (1 for the first) after `outcome`: a status code or the
+        exception the request failed with."""
+        if retry > self.max_retries:
+            return False
+        safe = method.upper() in errors.SAFE_METHODS
+        if isinstance(outcome, int):
+            return safe and outcome in self.statuses
+        if isinstance(outcome, errors.NEVER_SENT):
+            return True
+        return safe and isinstance(outcome, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
+
+    def delay(self, retry: int, headers: Mapping[str, str], *, now: datetime, rand: float) -> float:
+        """Seconds to wait before retry number `retry`, given the failed response's headers (empty
+        after a transport error), the current time and a random number in [0, 1)."""
+        retry_after = errors.parse_retry_after(httpx.Headers(headers).get("retry-after"), now)
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        backoff = min(self.backoff * 2.0 ** min(retry - 1, 64), self.max_delay)
+        return backoff * (1 - self.jitter * rand)
+
+
+class _Attempts(Retry):
+    """httpx-retries' retry loop for one request, with every decision taken by a RetryPolicy."""
+
+    def __init__(self, policy: RetryPolicy, method: str, attempts_made: int = 0) -> None:
+        super().__init__(total=policy.max_retries, attempts_made=attempts_made)
+        self.policy = policy
+        self.method = method
+
+    def is_retryable_method(self, method: str) -> bool:
+        return True  # the policy decides per outcome
+
+    def is_retryable_status_code(self, status_code: int) -> bool:
+        return self.policy.should_retry(self.method, status_code, self.attempts_made + 1)
+
+    def is_retryable_exception(self, exception: Exception) -> bool:
+        return self.policy.should_retry(self.method, exception, self.attempts_made + 1)
+
+    def increment(self) -> "_Attempts":
+        return _Attempts(self.policy, self.method, self.attempts_made + 1)
+
+    def _delay(self, failed: httpx.Response | Exception) -> float:
+        # Called after increment(): attempts_made is the number of the retry about to be made.
+        headers = failed.headers if isinstance(failed, httpx.Response) else {}
+        seconds = self.policy.delay(self.attempts_made, headers, now=datetime.now(UTC), rand=random.random())
+        reason = f"HTTP {failed.status_code}" if isinstance(failed, httpx.Response) else type(failed).__name__
+        logger.info(
+            "%s failed (%s); retry %d of %d in %.2f s",
+            self.method,
+            reason,
+            self.attempts_made,
+            self.policy.max_retries,
+            seconds,
+        )
+        return seconds
+
+    def sleep(self, response: httpx.Response | Exception) -> None:
+        self.policy.sleep(self._delay(response))
+
+    async def asleep(self, response: httpx.Response | Exception) -> None:
+        await self.policy.async_sleep(self._delay(response))
 
 
 @define
 class Client:
-    """A class for keeping track of data related to the API
+    """A client for the API's unauthenticated endpoints.
 
-    The following are accepted as keyword arguments and will be used to construct httpx Clients internally:
+    Keyword arguments:
 
-        ``base_url``: The base URL for the API, all requests are made to a relative path to this URL
+        ``base_url``: the API's base URL, e.g. ``https://api.dialnexa.com/v1``.
 
-        ``cookies``: A dictionary of cookies to be sent with every request
+        ``timeout``: seconds (or an ``httpx.Timeout``) per request attempt; default `DEFAULT_TIMEOUT`
+        (30 s, 5 s to connect). Every operation also takes ``timeout=`` for one call.
 
-        ``headers``: A dictionary of headers to be sent with every request
+        ``retries``: a `RetryPolicy`; by default reads are retried twice and a create only when it
+        never left.
 
-        ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        ``cookies``, ``headers``, ``verify_ssl``, ``follow_redirects``: as for ``httpx.Client``.
 
-        ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
-        but can be set to False for testing purposes.
+        ``httpx_args``: further arguments for ``httpx.Client`` and ``httpx.AsyncClient``, e.g.
+        ``{"transport": ...}``.
 
-        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
-
-        ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
-
+        ``raise_on_unexpected_status``: see the attribute.
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    """Whether or not to raise an errors.UnexpectedStatus if the API returns a status code that was not documented in the source OpenAPI document. Can also be provided as a keyword argument to the constructor."""
+    """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
+    document for the operation (by default they return it with `parsed=None`)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=_as_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
+    retries: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional headers"""
-        if self._client is not None:
-            self._client.headers.update(headers)
-        if self._async_client is not None:
-            self._async_client.headers.update(headers)
+        """A new client like this one with additional headers (this one is left unchanged)."""
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional cookies"""
-        if self._client is not None:
-            self._client.cookies.update(cookies)
-        if self._async_client is not None:
-            self._async_client.cookies.update(cookies)
+        """A new client like this one with additional cookies (this one is left unchanged)."""
         return evolve(self, cookies={**self._cookies, **cookies})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> "Client":
-        """Get a new client matching this one with a new timeout configuration"""
-        if self._client is not None:
-            self._client.timeout = timeout
-        if self._async_client is not None:
-            self._async_client.timeout = timeout
+    def with_timeout(self, timeout: float | httpx.Timeout) -> "Client":
+        """A new client like this one with another timeout (this one is left unchanged). For a single
+        call, pass ``timeout=`` to the operation instead."""
         return evolve(self, timeout=timeout)
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
-        """Manually set the underlying httpx.Client
-
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+        """Use this httpx.Client; it replaces base_url, cookies, headers (the token too) and timeout."""
         self._client = client
         return self
 
     def get_httpx_client(self) -> httpx.Client:
-        """Get the underlying httpx.Client, constructing a new one if not previously set"""
+        """The underlying httpx.Client, constructed on first use."""
         if self._client is None:
             self._client = httpx.Client(
                 base_url=self._base_url,
@@ -87,6 +182,21 @@ class Client:
             )
         return self._client
 
+    def request(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send a request with this client's retry policy; ``kwargs`` go to ``httpx.Client.build_request``.
+
+        Raises:
+            errors.APIConnectionError: no response arrived (see errors.connection_error).
+        """
+        if timeout is not None:
+            kwargs["timeout"] = _as_timeout(timeout)
+        try:
+            return retry_request(self.get_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs)
+        except httpx.TransportError as exc:
+            raise errors.connection_error(exc, method) from exc
+
     def __enter__(self) -> Self:
         """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
         self.get_httpx_client().__enter__()
@@ -97,15 +207,12 @@ class Client:
         self.get_httpx_client().__exit__(*args, **kwargs)
 
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
-        """Manually set the underlying httpx.AsyncClient
-
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+        """Use this httpx.AsyncClient; it replaces base_url, cookies, headers (the token too) and timeout."""
         self._async_client = async_client
         return self
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
+        """The underlying httpx.AsyncClient, constructed on first use."""
         if self._async_client is None:
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
@@ -117,6 +224,19 @@ class Client:
                 **self._httpx_args,
             )
         return self._async_client
+
+    async def arequest(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Async `request`."""
+        if timeout is not None:
+            kwargs["timeout"] = _as_timeout(timeout)
+        try:
+            return await aretry_request(
+                self.get_async_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs
+            )
+        except httpx.TransportError as exc:
+            raise errors.connection_error(exc, method) from exc
 
     async def __aenter__(self) -> Self:
         """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
@@ -130,93 +250,97 @@ class Client:
 
 @define
 class AuthenticatedClient:
-    """A Client which has been authenticated for use on secured endpoints
+    """A client that authenticates every request with ``token`` (kept out of repr()).
 
-    The following are accepted as keyword arguments and will be used to construct httpx Clients internally:
+    Keyword arguments:
 
-        ``base_url``: The base URL for the API, all requests are made to a relative path to this URL
+        ``base_url``: the API's base URL, e.g. ``https://api.dialnexa.com/v1``.
 
-        ``cookies``: A dictionary of cookies to be sent with every request
+        ``timeout``: seconds (or an ``httpx.Timeout``) per request attempt; default `DEFAULT_TIMEOUT`
+        (30 s, 5 s to connect). Every operation also takes ``timeout=`` for one call.
 
-        ``headers``: A dictionary of headers to be sent with every request
+        ``retries``: a `RetryPolicy`; by default reads are retried twice and a create only when it
+        never left.
 
-        ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        ``cookies``, ``headers``, ``verify_ssl``, ``follow_redirects``: as for ``httpx.Client``.
 
-        ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
-        but can be set to False for testing purposes.
+        ``httpx_args``: further arguments for ``httpx.Client`` and ``httpx.AsyncClient``, e.g.
+        ``{"transport": ...}``.
 
-        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
-
-        ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
-
+        ``raise_on_unexpected_status``: see the attribute.
     """
 
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    """Whether or not to raise an errors.UnexpectedStatus if the API returns a status code that was not documented in the source OpenAPI document. Can also be provided as a keyword argument to the constructor."""
+    """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
+    document for the operation (by default they return it with `parsed=None`)."""
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=_as_timeout, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
+    retries: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
-    token: str
-    """The token to use for authentication"""
+    token: str = field(repr=False)
+    """The API key, `key_id:secret`."""
     prefix: str = "Bearer"
     """The prefix to use for the Authorization header"""
     auth_header_name: str = "Authorization"
     """The name of the Authorization header"""
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional headers"""
-        if self._client is not None:
-            self._client.headers.update(headers)
-        if self._async_client is not None:
-            self._async_client.headers.update(headers)
+        """A new client like this one with additional headers (this one is left unchanged)."""
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional cookies"""
-        if self._client is not None:
-            self._client.cookies.update(cookies)
-        if self._async_client is not None:
-            self._async_client.cookies.update(cookies)
+        """A new client like this one with additional cookies (this one is left unchanged)."""
         return evolve(self, cookies={**self._cookies, **cookies})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> "AuthenticatedClient":
-        """Get a new client matching this one with a new timeout configuration"""
-        if self._client is not None:
-            self._client.timeout = timeout
-        if self._async_client is not None:
-            self._async_client.timeout = timeout
+    def with_timeout(self, timeout: float | httpx.Timeout) -> "AuthenticatedClient":
+        """A new client like this one with another timeout (this one is left unchanged). For a single
+        call, pass ``timeout=`` to the operation instead."""
         return evolve(self, timeout=timeout)
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
-        """Manually set the underlying httpx.Client
-
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+        """Use this httpx.Client; it replaces base_url, cookies, headers (the token too) and timeout."""
         self._client = client
         return self
 
     def get_httpx_client(self) -> httpx.Client:
-        """Get the underlying httpx.Client, constructing a new one if not previously set"""
+        """The underlying httpx.Client, constructed on first use."""
         if self._client is None:
-            self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers={
+                    **self._headers,
+                    self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
+                },
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
                 **self._httpx_args,
             )
         return self._client
+
+    def request(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send a request with this client's retry policy; ``kwargs`` go to ``httpx.Client.build_request``.
+
+        Raises:
+            errors.APIConnectionError: no response arrived (see errors.connection_error).
+        """
+        if timeout is not None:
+            kwargs["timeout"] = _as_timeout(timeout)
+        try:
+            return retry_request(self.get_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs)
+        except httpx.TransportError as exc:
+            raise errors.connection_error(exc, method) from exc
 
     def __enter__(self) -> Self:
         """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
@@ -228,27 +352,39 @@ class AuthenticatedClient:
         self.get_httpx_client().__exit__(*args, **kwargs)
 
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
-        """Manually set the underlying httpx.AsyncClient
-
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+        """Use this httpx.AsyncClient; it replaces base_url, cookies, headers (the token too) and timeout."""
         self._async_client = async_client
         return self
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
+        """The underlying httpx.AsyncClient, constructed on first use."""
         if self._async_client is None:
-            self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers={
+                    **self._headers,
+                    self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
+                },
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
                 **self._httpx_args,
             )
         return self._async_client
+
+    async def arequest(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Async `request`."""
+        if timeout is not None:
+            kwargs["timeout"] = _as_timeout(timeout)
+        try:
+            return await aretry_request(
+                self.get_async_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs
+            )
+        except httpx.TransportError as exc:
+            raise errors.connection_error(exc, method) from exc
 
     async def __aenter__(self) -> Self:
         """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""

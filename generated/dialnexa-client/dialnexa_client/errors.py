@@ -1,16 +1,209 @@
-"""Contains shared errors types that can be raised from API functions"""
+"""The exceptions this client raises, and what each failure means for retrying.
+
+    DialNexaError
+    ├── APIConnectionError        no HTTP response arrived (the httpx error is the __cause__)
+    │   └── APITimeoutError       ... because a timeout expired
+    ├── APIStatusError            an error status: status_code, error, messages, retry_after, headers
+    │   ├── BadRequestError 400, AuthenticationError 401, PaymentRequiredError 402,
+    │   │   PermissionDeniedError 403, NotFoundError 404, RateLimitError 429
+    │   ├── ServerError           any status >= 500 (520 included)
+    │   └── UnexpectedStatus      a status that is neither the operation's success nor an error
+    └── OutcomeUnknownError       the request may have been acted on; a create may have placed the call
+
+OutcomeUnknownError is only raised for operations with side effects (createCall), always together with
+the class that says what failed: ConnectionOutcomeUnknownError, TimeoutOutcomeUnknownError or
+ServerOutcomeUnknownError.
+"""
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from .models.error import Error
+from .types import Response
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods without side effects: retrying them is harmless and no failure leaves anything to reconcile."""
+
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures raised before any byte of the request left (refused, DNS, connect or pool timeout)."""
 
 
-class UnexpectedStatus(Exception):
-    """Raised by api functions when the response status an undocumented status and Client.raise_on_unexpected_status is True"""
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date), or None if absent or invalid."""
+    value = (value or "").strip()
+    if value.isascii() and value.replace(".", "", 1).isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:  # RFC 9110 dates are GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - now).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
-    def __init__(self, status_code: int, content: bytes):
+
+class DialNexaError(Exception):
+    """Base of every exception this client raises."""
+
+
+class OutcomeUnknownError(DialNexaError):
+    """The server may or may not have acted on the request: a create may have placed the call.
+
+    DialNexa has no idempotency key, so never send the request again blindly: look the call up first
+    (`dialnexa_client.api.calls.find_created_call`).
+    """
+
+
+class APIConnectionError(DialNexaError):
+    """No HTTP response arrived: the connection failed or was dropped. The httpx error is the __cause__."""
+
+
+class APITimeoutError(APIConnectionError):
+    """No HTTP response arrived within the timeout."""
+
+
+class ConnectionOutcomeUnknownError(APIConnectionError, OutcomeUnknownError):
+    """The connection failed after the request may have reached the server."""
+
+
+class TimeoutOutcomeUnknownError(APITimeoutError, OutcomeUnknownError):
+    """The request was sent, but no response arrived within the timeout."""
+
+
+class APIStatusError(DialNexaError):
+    """The server answered with a status the operation does not return on success.
+
+    Attributes:
+        status_code: the HTTP status, any integer (520 and 499 included).
+        error: DialNexa's envelope `{statusCode, message, error}`, or None when the body is not one
+            (a proxy's error page, say).
+        messages: the envelope's message(s) as a list; empty without an envelope.
+        retry_after: seconds the server asked to wait (Retry-After, seconds or HTTP-date), or None.
+        headers: the response headers.
+        content: the raw response body.
+    """
+
+    def __init__(self, status_code: int, content: bytes, headers: Mapping[str, str] | None = None) -> None:
         self.status_code = status_code
         self.content = content
+        self.headers: Mapping[str, str] = httpx.Headers(headers)
+        self.error = _envelope(content)
+        message = self.error.message if self.error else []
+        self.messages = [str(m) for m in message] if isinstance(message, list) else [str(message)]
+        self.retry_after = parse_retry_after(self.headers.get("retry-after"), datetime.now(UTC))
+        if self.error:
+            detail = f"{self.error.error}: {'; '.join(self.messages)}"
+        else:
+            detail = content[:200].decode(errors="replace") or "(empty body)"
+        super().__init__(f"HTTP {status_code} {detail}")
 
-        super().__init__(
-            f"Unexpected status code: {status_code}\n\nResponse content:\n{content.decode(errors='ignore')}"
-        )
+
+class BadRequestError(APIStatusError):
+    """400: the request is malformed or breaks a rule; sending it again will not help."""
 
 
-__all__ = ["UnexpectedStatus"]
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, malformed or unknown."""
+
+
+class PaymentRequiredError(APIStatusError):
+    """402: the workspace's wallet cannot pay for the call."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: not allowed, e.g. the destination country is not enabled for the workspace."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the call, agent, agent version or caller-ID number does not exist in the workspace."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests with this key; wait `retry_after` seconds."""
+
+
+class ServerError(APIStatusError):
+    """Any status >= 500, including non-standard ones such as 520."""
+
+
+class ServerOutcomeUnknownError(ServerError, OutcomeUnknownError):
+    """A status >= 500 for a request with side effects: it may have been carried out anyway."""
+
+
+class UnexpectedStatus(APIStatusError):
+    """A status that is neither the operation's success nor an error (e.g. 299 or 302).
+
+    Also raised by the `*_detailed` functions for any undocumented status when the client was built
+    with `raise_on_unexpected_status=True`.
+    """
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: PaymentRequiredError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def _envelope(content: bytes) -> Error | None:
+    try:
+        body = json.loads(content)
+        return Error.from_dict(body) if isinstance(body, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def status_error(response: Response[Any], method: str) -> APIStatusError:
+    """The exception for a response that is not the operation's success."""
+    code = response.status_code
+    if code >= 500:
+        cls: type[APIStatusError] = ServerError if method.upper() in SAFE_METHODS else ServerOutcomeUnknownError
+    elif code >= 400:
+        cls = _BY_STATUS.get(code, APIStatusError)
+    else:
+        cls = UnexpectedStatus
+    return cls(code, response.content, response.headers)
+
+
+def connection_error(exc: httpx.TransportError, method: str) -> APIConnectionError:
+    """The exception for a request that got no response; raise it `from exc`."""
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    if method.upper() in SAFE_METHODS or isinstance(exc, NEVER_SENT):
+        cls: type[APIConnectionError] = APITimeoutError if timed_out else APIConnectionError
+        return cls(f"{method.upper()} failed, no response: {type(exc).__name__}: {exc}")
+    cls = TimeoutOutcomeUnknownError if timed_out else ConnectionOutcomeUnknownError
+    return cls(
+        f"{method.upper()} may have reached the server, but no response arrived ({type(exc).__name__}: {exc})."
+        " Its outcome is unknown: look it up before sending it again."
+    )
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConnectionOutcomeUnknownError",
+    "DialNexaError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ServerOutcomeUnknownError",
+    "TimeoutOutcomeUnknownError",
+    "UnexpectedStatus",
+]

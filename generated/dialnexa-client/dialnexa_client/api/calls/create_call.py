@@ -1,5 +1,4 @@
-from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -18,7 +17,7 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
+        "method": "POST",
         "url": "/calls",
     }
 
@@ -77,17 +76,22 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_500
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
+    return None
 
 
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Call | Error]:
+    try:
+        parsed = _parse_response(client=client, response=response)
+    except (ValueError, KeyError, TypeError):
+        if response.status_code < 400:
+            raise
+        parsed = None  # not DialNexa's envelope (a proxy's error page, say); the status still counts
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=parsed,
     )
 
 
@@ -95,6 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateCallRequest,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Response[Call | Error]:
     """Trigger an outbound call
 
@@ -114,22 +119,23 @@ def sync_detailed(
 
     Args:
         body (CreateCallRequest): What to call, with which agent. Unknown properties are rejected.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.OutcomeUnknownError: also, when the request may have reached the server; look it up
+            before sending it again.
+        errors.UnexpectedStatus: for an undocumented status, if the client has raise_on_unexpected_status.
 
     Returns:
-        Response[Call | Error]
+        Response[Call | Error]: any status, parsed when documented.
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = client.request(**kwargs, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -138,7 +144,8 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateCallRequest,
-) -> Call | Error | None:
+    timeout: float | httpx.Timeout | None = None,
+) -> Call:
     """Trigger an outbound call
 
      Starts one outbound call from the given agent to `to_phone_number`. The call starts ringing
@@ -157,25 +164,34 @@ def sync(
 
     Args:
         body (CreateCallRequest): What to call, with which agent. Unknown properties are rejected.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.OutcomeUnknownError: also, when the request may have reached the server; look it up
+            before sending it again.
+        errors.APIStatusError: for any other status; a subclass per status (errors.RateLimitError, ...)
+            and errors.ServerOutcomeUnknownError for a status >= 500.
 
     Returns:
-        Call | Error
+        Call
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         client=client,
         body=body,
-    ).parsed
+        timeout=timeout,
+    )
+    if response.status_code == 201:
+        return cast(Call, response.parsed)
+    raise errors.status_error(response, "POST")
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateCallRequest,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Response[Call | Error]:
     """Trigger an outbound call
 
@@ -195,20 +211,23 @@ async def asyncio_detailed(
 
     Args:
         body (CreateCallRequest): What to call, with which agent. Unknown properties are rejected.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.OutcomeUnknownError: also, when the request may have reached the server; look it up
+            before sending it again.
+        errors.UnexpectedStatus: for an undocumented status, if the client has raise_on_unexpected_status.
 
     Returns:
-        Response[Call | Error]
+        Response[Call | Error]: any status, parsed when documented.
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await client.arequest(**kwargs, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -217,7 +236,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateCallRequest,
-) -> Call | Error | None:
+    timeout: float | httpx.Timeout | None = None,
+) -> Call:
     """Trigger an outbound call
 
      Starts one outbound call from the given agent to `to_phone_number`. The call starts ringing
@@ -236,18 +256,24 @@ async def asyncio(
 
     Args:
         body (CreateCallRequest): What to call, with which agent. Unknown properties are rejected.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.OutcomeUnknownError: also, when the request may have reached the server; look it up
+            before sending it again.
+        errors.APIStatusError: for any other status; a subclass per status (errors.RateLimitError, ...)
+            and errors.ServerOutcomeUnknownError for a status >= 500.
 
     Returns:
-        Call | Error
+        Call
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        client=client,
+        body=body,
+        timeout=timeout,
+    )
+    if response.status_code == 201:
+        return cast(Call, response.parsed)
+    raise errors.status_error(response, "POST")

@@ -1,5 +1,4 @@
-from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -16,7 +15,7 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
+        "method": "GET",
         "url": "/calls/{call_id}".format(
             call_id=quote(str(call_id), safe=""),
         ),
@@ -57,17 +56,22 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_500
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
+    return None
 
 
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Call | Error]:
+    try:
+        parsed = _parse_response(client=client, response=response)
+    except (ValueError, KeyError, TypeError):
+        if response.status_code < 400:
+            raise
+        parsed = None  # not DialNexa's envelope (a proxy's error page, say); the status still counts
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=parsed,
     )
 
 
@@ -75,6 +79,7 @@ def sync_detailed(
     call_id: str,
     *,
     client: AuthenticatedClient | Client,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Response[Call | Error]:
     """Get a call
 
@@ -84,22 +89,21 @@ def sync_detailed(
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.UnexpectedStatus: for an undocumented status, if the client has raise_on_unexpected_status.
 
     Returns:
-        Response[Call | Error]
+        Response[Call | Error]: any status, parsed when documented.
     """
 
     kwargs = _get_kwargs(
         call_id=call_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = client.request(**kwargs, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -108,7 +112,8 @@ def sync(
     call_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Call | Error | None:
+    timeout: float | httpx.Timeout | None = None,
+) -> Call:
     """Get a call
 
      Returns the current record of one call: its status and, once the call has ended, `ended_at`,
@@ -117,25 +122,31 @@ def sync(
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.APIStatusError: for any other status; a subclass per status (errors.RateLimitError, ...)
 
     Returns:
-        Call | Error
+        Call
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         call_id=call_id,
         client=client,
-    ).parsed
+        timeout=timeout,
+    )
+    if response.status_code == 200:
+        return cast(Call, response.parsed)
+    raise errors.status_error(response, "GET")
 
 
 async def asyncio_detailed(
     call_id: str,
     *,
     client: AuthenticatedClient | Client,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Response[Call | Error]:
     """Get a call
 
@@ -145,20 +156,21 @@ async def asyncio_detailed(
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.UnexpectedStatus: for an undocumented status, if the client has raise_on_unexpected_status.
 
     Returns:
-        Response[Call | Error]
+        Response[Call | Error]: any status, parsed when documented.
     """
 
     kwargs = _get_kwargs(
         call_id=call_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await client.arequest(**kwargs, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -167,7 +179,8 @@ async def asyncio(
     call_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Call | Error | None:
+    timeout: float | httpx.Timeout | None = None,
+) -> Call:
     """Get a call
 
      Returns the current record of one call: its status and, once the call has ended, `ended_at`,
@@ -176,18 +189,21 @@ async def asyncio(
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.APIStatusError: for any other status; a subclass per status (errors.RateLimitError, ...)
 
     Returns:
-        Call | Error
+        Call
     """
 
-    return (
-        await asyncio_detailed(
-            call_id=call_id,
-            client=client,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        call_id=call_id,
+        client=client,
+        timeout=timeout,
+    )
+    if response.status_code == 200:
+        return cast(Call, response.parsed)
+    raise errors.status_error(response, "GET")

@@ -1,5 +1,4 @@
-from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -42,7 +41,7 @@ def _get_kwargs(
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
+        "method": "GET",
         "url": "/calls",
         "params": params,
     }
@@ -82,17 +81,22 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_500
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+        raise errors.UnexpectedStatus(response.status_code, response.content, response.headers)
+    return None
 
 
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | list[Call]]:
+    try:
+        parsed = _parse_response(client=client, response=response)
+    except (ValueError, KeyError, TypeError):
+        if response.status_code < 400:
+            raise
+        parsed = None  # not DialNexa's envelope (a proxy's error page, say); the status still counts
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=parsed,
     )
 
 
@@ -104,6 +108,7 @@ def sync_detailed(
     agent_id: str | Unset = UNSET,
     status: list[CallStatus] | Unset = UNSET,
     to_phone_number: str | Unset = UNSET,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Response[Error | list[Call]]:
     """List calls
 
@@ -120,13 +125,14 @@ def sync_detailed(
             and the national number, up to
             15 digits in all. The pattern is only the outer shape: the server also checks that the
             number is a real, dialable number of its country.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.UnexpectedStatus: for an undocumented status, if the client has raise_on_unexpected_status.
 
     Returns:
-        Response[Error | list[Call]]
+        Response[Error | list[Call]]: any status, parsed when documented.
     """
 
     kwargs = _get_kwargs(
@@ -137,9 +143,7 @@ def sync_detailed(
         to_phone_number=to_phone_number,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = client.request(**kwargs, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -152,7 +156,8 @@ def sync(
     agent_id: str | Unset = UNSET,
     status: list[CallStatus] | Unset = UNSET,
     to_phone_number: str | Unset = UNSET,
-) -> Error | list[Call] | None:
+    timeout: float | httpx.Timeout | None = None,
+) -> list[Call]:
     """List calls
 
      Returns the calls of the authenticated workspace, newest first, as a bare JSON array with no
@@ -168,23 +173,28 @@ def sync(
             and the national number, up to
             15 digits in all. The pattern is only the outer shape: the server also checks that the
             number is a real, dialable number of its country.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.APIStatusError: for any other status; a subclass per status (errors.RateLimitError, ...)
 
     Returns:
-        Error | list[Call]
+        list[Call]
     """
 
-    return sync_detailed(
+    response = sync_detailed(
         client=client,
         page=page,
         limit=limit,
         agent_id=agent_id,
         status=status,
         to_phone_number=to_phone_number,
-    ).parsed
+        timeout=timeout,
+    )
+    if response.status_code == 200:
+        return cast(list[Call], response.parsed)
+    raise errors.status_error(response, "GET")
 
 
 async def asyncio_detailed(
@@ -195,6 +205,7 @@ async def asyncio_detailed(
     agent_id: str | Unset = UNSET,
     status: list[CallStatus] | Unset = UNSET,
     to_phone_number: str | Unset = UNSET,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Response[Error | list[Call]]:
     """List calls
 
@@ -211,13 +222,14 @@ async def asyncio_detailed(
             and the national number, up to
             15 digits in all. The pattern is only the outer shape: the server also checks that the
             number is a real, dialable number of its country.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.UnexpectedStatus: for an undocumented status, if the client has raise_on_unexpected_status.
 
     Returns:
-        Response[Error | list[Call]]
+        Response[Error | list[Call]]: any status, parsed when documented.
     """
 
     kwargs = _get_kwargs(
@@ -228,7 +240,7 @@ async def asyncio_detailed(
         to_phone_number=to_phone_number,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await client.arequest(**kwargs, timeout=timeout)
 
     return _build_response(client=client, response=response)
 
@@ -241,7 +253,8 @@ async def asyncio(
     agent_id: str | Unset = UNSET,
     status: list[CallStatus] | Unset = UNSET,
     to_phone_number: str | Unset = UNSET,
-) -> Error | list[Call] | None:
+    timeout: float | httpx.Timeout | None = None,
+) -> list[Call]:
     """List calls
 
      Returns the calls of the authenticated workspace, newest first, as a bare JSON array with no
@@ -257,22 +270,25 @@ async def asyncio(
             and the national number, up to
             15 digits in all. The pattern is only the outer shape: the server also checks that the
             number is a real, dialable number of its country.
+        timeout (float | httpx.Timeout | None): for this call only; default the client's timeout.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: no response arrived (errors.APITimeoutError: within the timeout).
+        errors.APIStatusError: for any other status; a subclass per status (errors.RateLimitError, ...)
 
     Returns:
-        Error | list[Call]
+        list[Call]
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            page=page,
-            limit=limit,
-            agent_id=agent_id,
-            status=status,
-            to_phone_number=to_phone_number,
-        )
-    ).parsed
+    response = await asyncio_detailed(
+        client=client,
+        page=page,
+        limit=limit,
+        agent_id=agent_id,
+        status=status,
+        to_phone_number=to_phone_number,
+        timeout=timeout,
+    )
+    if response.status_code == 200:
+        return cast(list[Call], response.parsed)
+    raise errors.status_error(response, "GET")
