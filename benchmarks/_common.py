@@ -40,15 +40,10 @@ SECTIONS = ("emulator", "profile", "client", "suite")
 PINNED = (os.cpu_count() or 1) >= 2
 SERVER_CPU = (os.cpu_count() or 1) - 1
 LOAD_CPU = 0
-# One worker on uvloop + httptools without access logs: the stack the emulator's CLI runs.
+# The uvicorn settings of dialnexa_emulator/cli.py, so the bare app runs on the same stack.
 UVICORN_FLAGS = (
-    "--host",
-    "127.0.0.1",
-    "--loop",
-    "uvloop",
-    "--http",
-    "httptools",
-    "--no-access-log",
+    *("--host", "127.0.0.1", "--loop", "uvloop", "--http", "httptools", "--lifespan", "off"),
+    *("--no-access-log", "--log-level", "warning", "--no-server-header"),
 )
 
 
@@ -288,18 +283,15 @@ def emulator_argv(port: int) -> list[StrPath]:
     ]
 
 
-def tool_venv(name: str, *requirements: str) -> Path:
-    """Python of a throwaway venv in benchmarks/.cache/ with exact pins, not in the project lock."""
+def tool_venv(name: str, *install: StrPath) -> Path:
+    """Python of a throwaway venv in benchmarks/.cache/, outside the project lock, after
+    `uv pip install *install` into it (quick once installed)."""
     venv = CACHE / name
     python = venv / "bin" / "python"
-    stamp = venv / "requirements.txt"
-    wanted = "\n".join(requirements) + "\n"
-    if not (python.exists() and stamp.is_file() and stamp.read_text() == wanted):
-        uv = ROOT / ".tools" / "bin" / "uv"  # put there by scripts/lib/env.sh
-        print(f"installing {' '.join(requirements)} into {venv} ...", file=sys.stderr)
-        run([uv, "venv", "--quiet", "--clear", "--python", sys.executable, venv])
-        run([uv, "pip", "install", "--quiet", "--python", python, *requirements])
-        stamp.write_text(wanted)
+    uv = ROOT / ".tools" / "bin" / "uv"  # put there by scripts/lib/env.sh
+    if not python.exists():
+        run([uv, "venv", "--quiet", "--python", sys.executable, venv])
+    run([uv, "pip", "install", "--quiet", "--python", python, *install])
     return python
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -36,17 +36,28 @@ def parse_raw(text: str) -> list[tuple[list[str], int]]:
     return stacks
 
 
+def location(frame: str) -> str:
+    """`handler (dialnexa_emulator/app.py:12)` -> `dialnexa_emulator/app.py:12`."""
+    return frame.rpartition(" (")[2].removesuffix(")")
+
+
 def package(frame: str) -> str:
-    """`handler (dialnexa_emulator/app.py:12)` -> `dialnexa_emulator`; stdlib modules are marked."""
-    location = frame.rpartition(" (")[2].rstrip(")")
-    top = location.split("/", 1)[0].split(":", 1)[0].removesuffix(".py").removeprefix("<frozen ")
-    top = top.rstrip(">")
+    """The top-level package a frame's code belongs to; stdlib modules are marked as such."""
+    where = location(frame)
+    if frame.startswith("Runner.run (asyncio/runners.py"):
+        # The outermost Python frame of the loop: samples ending here are in uvloop's C code
+        # (polling, socket reads and writes, scheduling), not in any Python function.
+        return "uvloop (event loop, C)"
+    if where.startswith("<frozen "):
+        where = where.removeprefix("<frozen ")
+    elif where.startswith("<"):  # attrs, dataclasses and namedtuple methods built with exec()
+        return "generated methods (attrs, dataclasses)"
+    top = where.split("/", 1)[0].split(":", 1)[0].removesuffix(".py").removesuffix(">")
     return f"{top} (stdlib)" if top in sys.stdlib_module_names else top
 
 
-def shares(counts: Counter[str], total: int) -> Iterable[tuple[str, str]]:
-    for key, n in counts.most_common(TOP):
-        yield key, f"{100 * n / total:.1f}%"
+def shares(counts: Counter[str], total: int) -> list[tuple[str, str]]:
+    return [(key, f"{100 * n / total:.1f}%") for key, n in counts.most_common(TOP)]
 
 
 def summarise(op: Op, stacks: list[tuple[list[str], int]], load: c.Load) -> str:
@@ -54,33 +65,38 @@ def summarise(op: Op, stacks: list[tuple[list[str], int]], load: c.Load) -> str:
     if total == 0:
         return f"### {op.name}\n\nNo samples: the emulator used no measurable CPU.\n"
     self_time: Counter[str] = Counter()
-    inclusive: Counter[str] = Counter()
-    by_package: Counter[str] = Counter()
+    self_package: Counter[str] = Counter()
+    under_package: Counter[str] = Counter()
+    under_emulator: Counter[str] = Counter()
     for frames, n in stacks:
         self_time[frames[-1]] += n
-        by_package[package(frames[-1])] += n
+        self_package[package(frames[-1])] += n
+        for name in {package(frame) for frame in frames}:
+            under_package[name] += n
         for frame in set(frames):
-            if frame.rpartition(" (")[2].startswith(("dialnexa_emulator/", "starlette/")):
-                inclusive[frame] += n
+            # cli.py's main() is the root of every stack: 100% says nothing.
+            if location(frame).startswith("dialnexa_emulator/") and "cli.py" not in frame:
+                under_emulator[frame] += n
+    packages = [
+        (name, share, f"{100 * under_package[name] / total:.1f}%")
+        for name, share in shares(self_package, total)
+    ]
+    functions = [(f"`{key}`", share) for key, share in shares(self_time, total)]
+    emulator = [(f"`{key}`", share) for key, share in shares(under_emulator, total)]
     out = [
-        f"### {op.name}: {total:,} samples while serving {load.rps:,.0f} req/s "
-        f"(under the profiler; {load.bad_status} non-2xx)",
+        f"### {op.name}: {total:,} samples, {load.rps:,.0f} req/s under the profiler "
+        f"({load.bad_status} non-2xx)",
         "",
-        "Self time by package (where the CPU is, leaf frames):",
+        "By package: *self* is time in the package's own code; *inclusive* also counts what it "
+        "calls (every sample with one of its frames on the stack).",
         "",
-        c.table(("package", "share"), shares(by_package, total)),
+        c.table(("package", "self", "inclusive"), packages),
         f"Top {TOP} functions by self time:",
         "",
-        c.table(
-            ("function (file:first line)", "self"),
-            ((f"`{k}`", v) for k, v in shares(self_time, total)),
-        ),
-        f"Top {TOP} emulator and Starlette functions by inclusive time (itself and what it calls):",
+        c.table(("function (file:first line)", "self"), functions),
+        f"Top {TOP} emulator functions by inclusive time:",
         "",
-        c.table(
-            ("function (file:first line)", "inclusive"),
-            ((f"`{k}`", v) for k, v in shares(inclusive, total)),
-        ),
+        c.table(("function (file:first line)", "inclusive"), emulator),
     ]
     return "\n".join(out)
 
@@ -89,10 +105,11 @@ def record(
     py_spy: Path, pid: int, raw: Path, args: argparse.Namespace, load: Callable[[], c.Load]
 ) -> c.Load:
     """Sample process `pid` into `raw` while `load` runs; return what the load measured."""
-    # --nonblocking reads the emulator's memory without pausing it, so sampling costs the server
-    # almost nothing; --function attributes samples to functions rather than to single lines.
+    # py-spy pauses the emulator for each sample: that slows it down, but without pausing
+    # (--nonblocking) a third of the stacks came out truncated. --function attributes samples
+    # to functions rather than to single lines.
     argv: list[c.StrPath] = [py_spy, "record", "--pid", str(pid), "--rate", str(args.rate)]
-    argv += ["--duration", f"{args.duration + 1:g}", "--nonblocking", "--function"]
+    argv += ["--duration", f"{args.duration + 1:g}", "--function"]
     argv += ["--format", "raw", "-o", raw]
     spy = subprocess.Popen(
         c.pinned(argv, c.LOAD_CPU), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

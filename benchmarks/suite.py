@@ -13,6 +13,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ def regenerate_times(rounds: int) -> tuple[list[float], list[float]]:
 class CaseRate:
     cases: int
     seconds: float
-    failures: int
+    failures: Counter[str]  # failed check -> how many cases failed it
 
     @property
     def per_second(self) -> float:
@@ -62,7 +63,8 @@ def case_rate(configure: Callable[[Any], None], examples: int) -> CaseRate:
     schema = schemathesis.openapi.from_path(c.SPEC)
     schema.config.update(headers={"Authorization": f"Bearer {c.API_KEY}"})
     configure(schema)
-    cases = failures = 0
+    cases = 0
+    failures: Counter[str] = Counter()
     start = time.perf_counter()
     for result in schema.get_all_operations():
         if not isinstance(result, Ok):
@@ -79,12 +81,16 @@ def case_rate(configure: Callable[[Any], None], examples: int) -> CaseRate:
         )
         @given(case=operation.as_strategy())
         def run_case(case: Any) -> None:
-            nonlocal cases, failures
+            nonlocal cases
             cases += 1
             try:
                 case.call_and_validate()
-            except (AssertionError, FailureGroup):
-                failures += 1
+            except FailureGroup as group:
+                failures.update(
+                    f"{case.operation.label}: {e}".splitlines()[0] for e in group.exceptions
+                )
+            except AssertionError as failure:
+                failures[f"{case.operation.label}: {failure}".splitlines()[0]] += 1
 
         run_case()
     return CaseRate(cases, time.perf_counter() - start, failures)
@@ -119,18 +125,18 @@ def report(args: argparse.Namespace, argv: list[str], results: dict[str, Any]) -
             f"{c.median(regen):.2f}",
             c.verdict(c.median(regen), 3.0, at_least=False),
         ),
-        ("of which: `scripts/lib/env.sh` (`uv sync --frozen` check)", f"{c.median(env):.2f}", ""),
+        ("of which: `scripts/lib/env.sh` (`uv sync --frozen` check)", f"{c.median(env):.2f}", "—"),
     ]
     contract = results["contract"]
     if isinstance(contract, str):
-        rows.append(("`scripts/contract-test` (default run)", f"not measured: {contract}", ""))
+        rows.append(("`scripts/contract-test` (default run)", f"not measured: {contract}", "—"))
     else:
-        rows.append(("`scripts/contract-test` (default run)", f"{c.median(contract):.1f}", ""))
+        rows.append(("`scripts/contract-test` (default run)", f"{c.median(contract):.1f}", "—"))
     rates: list[tuple[CaseRate, CaseRate]] = results["rates"]
     inproc = c.median(a.per_second for a, _ in rates)
     http = c.median(b.per_second for _, b in rates)
     speedup = c.median(a.per_second / b.per_second for a, b in rates)
-    failures = sum(a.failures + b.failures for a, b in rates)
+    failures = sum((a.failures + b.failures for a, b in rates), Counter[str]())
     out = [
         c.section_header(
             "Suite and regeneration",
@@ -139,12 +145,12 @@ def report(args: argparse.Namespace, argv: list[str], results: dict[str, Any]) -
             args.quick,
             c.versions(["openapi-python-client", "ruff", "schemathesis", "hypothesis", "uvicorn"]),
         ),
-        f"### Wall time (median of {args.rounds} rounds after one warm-up)",
+        f"### Wall time (median of {args.rounds} round(s) after a warm-up)",
         "",
         c.table(("command", "seconds", "target met"), rows),
         f"### Schemathesis cases per second ({args.examples} positive cases per operation, "
         f"all {rates[0][0].cases} validated with `case.call_and_validate()`; median of "
-        f"{args.rounds} rounds)",
+        f"{args.rounds} round(s))",
         "",
         f"{c.pinning_note()} In-process: `schema.app = create_app()` (ASGI, no sockets, the app "
         "on the runner's core). Over HTTP: the emulator's CLI on the server core.",
@@ -157,10 +163,13 @@ def report(args: argparse.Namespace, argv: list[str], results: dict[str, Any]) -
                 ("ratio in-process ÷ HTTP", f"{speedup:.2f}"),
             ],
         ),
-        f"Responses that failed a check: {failures} (positive cases against the emulator should "
-        "all pass; a non-zero count is a finding for the contract suite, not a timing issue).",
+        f"Cases that failed a check: {sum(failures.values())} (positive cases against the "
+        "emulator should all pass; a failure is a finding for the emulator or the spec, not a "
+        "timing issue).",
         "",
     ]
+    if failures:
+        out.append(c.table(("check failure (first line)", "cases"), failures.most_common(10)))
     return "\n".join(out)
 
 
