@@ -1,8 +1,10 @@
 """A stateful local emulator of DialNexa's calls API.
 
-from dialnexa_emulator import create_app
-app = create_app()                      # the embedded default config, real time
-app.state.emulator.clock.advance(60)    # or reset(), faults.add(...)
+    app = create_app()                    # the embedded default config, real time
+    app.state.emulator.clock.advance(60)  # also .reset(), .faults.add(...), .clock.now()
+
+In process, async: httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=...);
+sync: httpx.Client(transport=SyncASGITransport(app), base_url=...), base URL "http://emulator/v1".
 """
 
 from .app import create_app
@@ -10,6 +12,7 @@ from .clock import FrozenClock, SystemClock
 from .config import ConfigError, EmulatorConfig, default_config, load_config
 from .emulator import Emulator
 from .faults import ConnectionDropped
+from .transport import SyncASGITransport
 
 __all__ = [
     "ConfigError",
@@ -17,6 +20,7 @@ __all__ = [
     "Emulator",
     "EmulatorConfig",
     "FrozenClock",
+    "SyncASGITransport",
     "SystemClock",
     "create_app",
     "default_config",
