@@ -187,6 +187,11 @@ def report(args: argparse.Namespace, argv: list[str], servers: list[Server], ski
     ]
     if skipped:
         out += [f"Skipped: {skipped}", ""]
+    errors = sum(
+        r.bad_status + r.socket_errors for s in servers for rs in s.runs.values() for r in rs
+    )
+    if errors:
+        out += [f"**Warning: {errors} non-2xx answers or socket errors; see the tables.**", ""]
     for op in OPS:
         path = "POST /calls (valid body)" if op.method == "POST" else "GET /calls/{id}"
         out += [f"### {op.name}: {path}, expecting {op.status}", "", op_table(op, servers)]
