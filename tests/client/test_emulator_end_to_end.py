@@ -70,6 +70,19 @@ def test_a_503_on_create_call_is_not_retried(
     assert list_calls.sync(client=emulator_client) == []
 
 
+def test_a_dropped_read_is_simply_sent_again(
+    emulator_app: Starlette,
+    emulator_client: AuthenticatedClient,
+    in_process: InProcess,
+    sleeps: Sleeps,
+) -> None:
+    created = create_call.sync(client=emulator_client, body=BODY)
+    faults(emulator_app).faults.add(operation="getCall", drop_after_commit=True)
+
+    assert get_call.sync(created.id, client=emulator_client).id == created.id
+    assert len(sleeps) == 1 and methods(in_process)[1:] == [f"GET /v1/calls/{created.id}"] * 2
+
+
 def test_commit_then_drop_on_create_call_leaves_exactly_one_call_which_reconciliation_finds(
     emulator_app: Starlette, emulator_client: AuthenticatedClient, in_process: InProcess
 ) -> None:
