@@ -209,11 +209,13 @@ def free_port() -> int:
         return port
 
 
-def run(argv: Sequence[StrPath], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    """Run a command to completion (10 minutes at most), failing loudly with its output."""
+def run(
+    argv: Sequence[StrPath], *, check: bool = True, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to completion (10 minutes at most); with `check`, fail loudly on an error."""
     cmd = [os.fspath(a) for a in argv]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False, **kwargs)
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         raise SystemExit(
             f"error: `{shlex.join(cmd)}` exited {result.returncode}\n{result.stdout}{result.stderr}"
         )
