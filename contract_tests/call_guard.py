@@ -1,0 +1,63 @@
+"""What keeps a run against a live server from ringing phones it was not allowed to ring.
+
+Creating a call is billable and rings a real phone, so against a live target every request that
+could create one - any POST to `.../calls`, whoever sends it: a generated case, a check's probe,
+the generated client - passes `CallGuard.screen` on its way out (see `gateway.py`). A create goes
+out unchanged only while the `--allow-calls` budget lasts and only to a `--to` destination; any
+other create has its destination replaced by one that cannot be dialled, so even a server that
+wrongly accepts it cannot place a call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+# Fails the spec's pattern (country codes never start with 0), so no carrier can dial it.
+UNDIALABLE = "+0"
+
+
+def is_create(method: str, path: str) -> bool:
+    """Whether a request could create a call: a POST to the calls collection, however spelled."""
+    return method.upper() == "POST" and path.rstrip("/").lower().endswith("/calls")
+
+
+class CallGuard:
+    def __init__(self, *, allow_calls: int, destinations: Sequence[str]) -> None:
+        self._remaining = allow_calls if destinations else 0
+        self._destinations = tuple(destinations)
+        self._next_destination = itertools.cycle(self._destinations)
+        self._lock = threading.Lock()
+        self.placed = 0
+
+    @property
+    def can_place(self) -> bool:
+        """Whether another call may still go out."""
+        return self._remaining > 0
+
+    def aim(self, body: dict[str, Any]) -> bool:
+        """Point a schema-valid create at an allowed destination; False once the budget is spent."""
+        if not self.can_place:
+            return False
+        body["to_phone_number"] = next(self._next_destination)
+        return True
+
+    def screen(self, body: bytes) -> bytes:
+        """The create body to send: unchanged if it may place a call, else undialable."""
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            # Not JSON, so a conforming server rejects it; a lenient one must not find a number in it.
+            return body if b"to_phone_number" not in body.lower() else b"{}"
+        if not isinstance(payload, dict) or "to_phone_number" not in payload:
+            return body
+        with self._lock:
+            if payload["to_phone_number"] in self._destinations and self._remaining > 0:
+                self._remaining -= 1
+                self.placed += 1
+                return body
+        payload["to_phone_number"] = UNDIALABLE
+        return json.dumps(payload).encode()

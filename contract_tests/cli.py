@@ -1,0 +1,181 @@
+"""`scripts/contract-test`: run the contract suite and say, per operation and check, what conforms."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from contract_tests import settings as env
+from contract_tests.phone_numbers import is_e164
+from contract_tests.reporting import ContractReport
+
+SUITE = Path(__file__).resolve().parent
+THOROUGH_MAX_EXAMPLES = 500
+
+DESCRIPTION = """\
+Run the DialNexa contract suite: does a server honour openapi.yaml, does the generated client,
+and do the two agree end to end.
+
+Without --base-url it tests the embedded emulator in process (no network, no account). With
+--base-url and a token it tests that server over HTTP. Against such a live server no call is
+placed unless --allow-calls and --to say so: every create beyond the budget, or to any other
+number, is sent with an undialable destination. Negative tests and reads always run.
+
+Exit status: 0 when everything conforms, 1 when any check failed, 2 on bad options.
+"""
+
+EPILOG = """\
+examples:
+  scripts/contract-test                                  # the embedded emulator
+  scripts/contract-test --seed 1234                      # replay a run
+  DIALNEXA_API_KEY=kid:secret scripts/contract-test --base-url https://sandbox.example/v1 \\
+      --allow-calls 2 --to +919876543210 --agent-id agt_mine --junit reports/contract.xml
+  scripts/contract-test -- -k createCall                 # arguments after -- go to pytest
+"""
+
+
+def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    own, pytest_args = _split(list(argv))
+    parser = argparse.ArgumentParser(
+        prog="scripts/contract-test",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = parser.add_argument_group("target")
+    target.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=os.environ.get(env.BASE_URL) or None,
+        help=f"test this server over HTTP, e.g. https://host/v1 (default: ${env.BASE_URL}; "
+        "unset: the embedded emulator)",
+    )
+    target.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=os.environ.get(env.API_KEY) or None,
+        help=f"API key `key_id:secret` for --base-url (default: ${env.API_KEY}, which keeps it "
+        "out of the process list). Never printed or written: reports show [REDACTED]",
+    )
+    target.add_argument(
+        "--app",
+        metavar="MODULE:CALLABLE",
+        help="test the ASGI app this callable returns, in process, instead of the embedded emulator",
+    )
+    live = parser.add_argument_group("live servers (with --base-url)")
+    live.add_argument(
+        "--allow-calls",
+        metavar="N",
+        type=int,
+        default=0,
+        help="place at most N real calls, counting every create that could ring a phone "
+        "(default: 0, no call is placed)",
+    )
+    live.add_argument(
+        "--to",
+        metavar="NUMBER[,NUMBER]",
+        default="",
+        help="the only destinations (E.164) allowed calls may ring; creates that may place a "
+        "call are rewritten to use them. Required with --allow-calls",
+    )
+    live.add_argument(
+        "--agent-id",
+        metavar="ID",
+        help=f"agent that allowed calls use (default: the emulator's {env.EMBEDDED_AGENT_ID})",
+    )
+    run = parser.add_argument_group("run")
+    run.add_argument("--seed", metavar="N", type=int, help="replay the run with this seed")
+    run.add_argument(
+        "--max-examples",
+        metavar="N",
+        type=int,
+        help=f"generated cases per operation and property (default: {env.DEFAULT_MAX_EXAMPLES})",
+    )
+    run.add_argument(
+        "--thorough",
+        action="store_true",
+        help=f"search much harder: {THOROUGH_MAX_EXAMPLES} examples per operation and property "
+        "(minutes, not seconds)",
+    )
+    run.add_argument("--junit", metavar="PATH", type=Path, help="also write a JUnit XML report to PATH")
+    parser.add_argument_group(
+        "pytest", "Arguments after `--` go to pytest unchanged, e.g. `-- -k client -x`."
+    )
+    args = parser.parse_args(own)
+    _validate(parser, args)
+    return args, pytest_args
+
+
+def _split(argv: list[str]) -> tuple[list[str], list[str]]:
+    if "--" in argv:
+        index = argv.index("--")
+        return argv[:index], argv[index + 1 :]
+    return argv, []
+
+
+def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.base_url:
+        if urlsplit(args.base_url).scheme not in ("http", "https"):
+            parser.error(f"--base-url must be an http(s) URL, got {args.base_url!r}")
+        if not args.token:
+            parser.error(f"--base-url needs --token (or ${env.API_KEY})")
+        if args.app:
+            parser.error("--app tests an app in process; it cannot be combined with --base-url")
+    elif args.allow_calls or args.to:
+        parser.error("--allow-calls and --to only apply to a live server (--base-url)")
+    destinations = [number.strip() for number in args.to.split(",") if number.strip()]
+    bad = [number for number in destinations if not is_e164(number)]
+    if bad:
+        parser.error(f"--to takes valid E.164 numbers, not {', '.join(bad)}")
+    if args.allow_calls < 0:
+        parser.error("--allow-calls must be >= 0")
+    if args.allow_calls and not destinations:
+        parser.error("--allow-calls needs --to: the numbers allowed calls may ring")
+    if args.max_examples is not None and args.max_examples < 1:
+        parser.error("--max-examples must be >= 1")
+
+
+def environment(args: argparse.Namespace) -> dict[str, str]:
+    """The suite's settings for these options (see contract_tests.settings)."""
+    max_examples = args.max_examples or (THOROUGH_MAX_EXAMPLES if args.thorough else None)
+    values = {
+        env.BASE_URL: args.base_url,
+        env.API_KEY: args.token,
+        env.APP: args.app,
+        env.ALLOW_CALLS: str(args.allow_calls),
+        env.DESTINATIONS: args.to,
+        env.AGENT_ID: args.agent_id,
+        env.SEED: str(args.seed) if args.seed is not None else None,
+        env.MAX_EXAMPLES: str(max_examples) if max_examples else None,
+    }
+    return {name: value or "" for name, value in values.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, pytest_args = parse_args(sys.argv[1:] if argv is None else argv)
+    os.environ.update(environment(args))
+    try:
+        settings = env.current()
+    except env.SettingsError as exc:
+        print(f"scripts/contract-test: error: {exc}", file=sys.stderr)
+        return 2
+    os.environ[env.SEED] = str(settings.seed)  # a drawn seed, kept for the report and replays
+    report = ContractReport(
+        sys.stdout,
+        secrets=[settings.token, settings.token.partition(":")[2]],
+        seed=settings.seed,
+        target=settings.describe(),
+    )
+    # The suite brings its own pytest options: the repo's addopts (-ra, ...) are for its tests.
+    options = ["-o", "addopts=", "-p", "no:terminal", "-p", "no:cacheprovider", "--import-mode=importlib"]
+    options += ["--strict-markers", f"--hypothesis-seed={settings.seed}"]
+    if args.junit:
+        args.junit.parent.mkdir(parents=True, exist_ok=True)
+        options += [f"--junitxml={args.junit}", "-o", "junit_suite_name=dialnexa-contract"]
+    return int(pytest.main([str(SUITE), *options, *pytest_args], plugins=[report]))

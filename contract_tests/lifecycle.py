@@ -1,0 +1,37 @@
+"""The call lifecycle the spec describes: created -> initiated -> sent -> received -> a final status.
+
+A call may skip steps (a call that cannot be placed goes straight to `failed`), but never moves
+back, and a final status never changes.
+"""
+
+from __future__ import annotations
+
+IN_FLIGHT = ("created", "initiated", "sent", "received")
+FINAL = frozenset(
+    {"completed", "did_not_pick", "busy", "no_answer", "failed", "cancelled", "retry_expired"}
+)
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL
+
+
+def _rank(status: str) -> int | None:
+    if status in FINAL:
+        return len(IN_FLIGHT)
+    return IN_FLIGHT.index(status) if status in IN_FLIGHT else None
+
+
+def transition_error(before: str, after: str) -> str | None:
+    """Why `before` -> `after` breaks the lifecycle, or None if it is allowed.
+
+    Unknown statuses are the schema checks' business ("new values may be added"), not this one's.
+    """
+    before_rank, after_rank = _rank(before), _rank(after)
+    if before_rank is None or after_rank is None or before == after:
+        return None
+    if is_final(before):
+        return f"status changed from final `{before}` to `{after}`"
+    if after_rank < before_rank:
+        return f"status moved back from `{before}` to `{after}`"
+    return None

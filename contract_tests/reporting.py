@@ -1,0 +1,219 @@
+"""The runner's console, as a pytest plugin: a progress line while tests run, then each failure
+(operation, check, what went wrong, a curl to reproduce it), a table of passed / failed counts
+per operation and check, and the seed that replays the run.
+
+Every report passes through `redact` before any other plugin (JUnit included) sees it, so the
+API token never reaches the console or a file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+import pytest
+import schemathesis
+from schemathesis import Case, CheckResult, HookContext, Response
+from schemathesis.core.failures import Failure, FailureGroup
+
+REDACTED = "[REDACTED]"
+# What each test module checks, as the table's first column.
+AREAS = {
+    "test_server_vs_spec": "server",
+    "test_client_vs_spec": "client",
+    "test_client_vs_server": "client+server",
+}
+# The key under which a test that failed outside any named check is counted.
+TEST_ERROR = "(test error)"
+
+
+def operation_id(case: Case) -> str:
+    raw = case.operation.definition.raw.get("operationId")
+    return raw if isinstance(raw, str) else case.operation.label
+
+
+@dataclass
+class Tally:
+    """Passed / failed counts per (area, operation, check); which check raised which failure."""
+
+    counts: dict[tuple[str, str, str], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    check_of: dict[Failure, tuple[str, str]] = field(default_factory=dict)
+
+    def add(self, area: str, operation: str, check: str, passed: bool) -> None:
+        self.counts[(area, operation, check)][0 if passed else 1] += 1
+
+    def failed_checks(self) -> int:
+        return sum(failed for _, failed in self.counts.values())
+
+
+class ContractReport:
+    def __init__(self, out: IO[str], *, secrets: Sequence[str], seed: int, target: str) -> None:
+        self._out = out
+        self._secrets = [s for s in secrets if s]
+        self._seed = seed
+        self._target = target
+        self._tty = out.isatty()
+        self._tally = Tally()
+        self._total = 0
+        self._done = 0
+        self._started = time.monotonic()
+        self._failures: list[str] = []
+        self._outcomes: dict[str, int] = defaultdict(int)
+        self._outcome_of: dict[str, str] = {}
+        self._excinfo: dict[str, BaseException] = {}
+        self._checks_failed_before: int = 0
+
+        def after_validate(
+            context: HookContext, case: Case, response: Response, results: list[CheckResult]
+        ) -> None:
+            self._record_checks(case, results)
+
+        schemathesis.hook("after_validate")(after_validate)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    # schemathesis: every check result of every response, in every phase
+
+    def _record_checks(self, case: Case, results: list[CheckResult]) -> None:
+        for result in results:
+            self._tally.add("server", operation_id(case), result.name, result.failure is None)
+            if result.failure is not None:
+                self._tally.check_of[result.failure] = (operation_id(case), result.name)
+
+    # pytest
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._total = len(session.items)
+        self._write(f"DialNexa contract suite against {self._target}: {self._total} tests, seed {self._seed}\n")
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._checks_failed_before = self._tally.failed_checks()
+        self._progress(f"running {_area(item.nodeid)} {item.name}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.excinfo is not None:
+            self._excinfo[report.nodeid] = call.excinfo.value
+        marker = item.get_closest_marker("contract")
+        if marker is not None and report.when == "call":
+            area = _area(item.nodeid)
+            self._tally.add(area, marker.kwargs["operation"], marker.kwargs["check"], report.passed)
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.longrepr is not None:
+            report.longrepr = self.redact(str(report.longrepr))
+        report.sections = [(title, self.redact(text)) for title, text in report.sections]
+        if report.failed:
+            self._record_failure(report)
+            self._outcome_of[report.nodeid] = "failed" if report.when == "call" else "error"
+        elif report.skipped:
+            self._outcome_of[report.nodeid] = "skipped"
+        if report.when == "teardown":
+            outcome = self._outcome_of.pop(report.nodeid, "passed")
+            self._done += 1
+            self._outcomes[outcome] += 1
+            if not self._tty or outcome != "passed":
+                self._line(f"[{self._done:>3}/{self._total}] {outcome:<7} {_area(report.nodeid)} {_name(report)}")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._outcomes["error"] += 1
+            self._failures.append(f"collecting {report.nodeid}:\n{self.redact(str(report.longrepr))}")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._progress("")
+        for failure in self._failures:
+            self._write("\n" + failure.rstrip() + "\n")
+        self._write("\n" + self._table() + "\n")
+        elapsed = time.monotonic() - self._started
+        passed, failed = self._outcomes["passed"], self._outcomes["failed"] + self._outcomes["error"]
+        skipped = self._outcomes["skipped"]
+        verdict = "conforms" if failed == 0 and session.exitstatus == 0 else "DOES NOT CONFORM"
+        self._write(
+            f"\nseed {self._seed} (replay: scripts/contract-test --seed {self._seed} ...)\n"
+            f"{verdict} - {elapsed:.0f}s\n"
+            f"contract: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "") + "\n"
+        )
+
+    # rendering
+
+    def _record_failure(self, report: pytest.TestReport) -> None:
+        area, name = _area(report.nodeid), _name(report)
+        exc = self._excinfo.pop(report.nodeid, None)
+        groups = list(_failure_groups(exc)) if exc is not None else []
+        if groups:
+            blocks = [self._render_group(group) for group in groups]
+            self._failures.append(f"FAILED {area} {name}\n" + "\n".join(blocks))
+            return
+        detail = str(report.longrepr) if report.longrepr is not None else "(no details)"
+        if self._tally.failed_checks() == self._checks_failed_before:
+            operation = next((op for op in ("createCall", "getCall", "listCalls") if op in name), name)
+            self._tally.add(area, operation, TEST_ERROR, passed=False)
+        self._failures.append(f"FAILED {area} {name} ({report.when})\n{_indent(detail)}")
+
+    def _render_group(self, group: FailureGroup) -> str:
+        lines = []
+        for failure in group.exceptions:
+            operation, check = self._tally.check_of.get(failure, (failure.operation or "?", "?"))
+            lines.append(f"  x {operation} . {check}: {failure.title}")
+        return "\n".join(lines) + "\n" + _indent(self.redact(group.message).strip(), "      ")
+
+    def _table(self) -> str:
+        rows = [("area", "operation", "check", "passed", "failed")]
+        for (area, operation, check), (passed, failed) in sorted(self._tally.counts.items()):
+            rows.append((area, operation, check, str(passed), str(failed) if failed else "-"))
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        return "\n".join(
+            "  ".join(cell.rjust(w) if i >= 3 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+            .rstrip()
+            + ("   <-- FAILED" if row[4] not in ("-", "failed") else "")
+            for row in rows
+        )
+
+    def _progress(self, text: str) -> None:
+        if self._tty:
+            elapsed = time.monotonic() - self._started
+            status = f"[{self._done:>3}/{self._total}] {elapsed:4.0f}s {text}" if text else ""
+            self._out.write("\r\033[K" + status[:120])
+            self._out.flush()
+
+    def _line(self, text: str) -> None:
+        self._progress("")
+        self._write(text + "\n")
+
+    def _write(self, text: str) -> None:
+        self._out.write(self.redact(text))
+        self._out.flush()
+
+
+def _area(nodeid: str) -> str:
+    module = nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+    return AREAS.get(module, module)
+
+
+def _name(report: pytest.TestReport) -> str:
+    return report.nodeid.split("::", 1)[-1]
+
+
+def _failure_groups(exc: BaseException) -> Iterable[FailureGroup]:
+    if isinstance(exc, FailureGroup):
+        yield exc
+    elif isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _failure_groups(inner)
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+

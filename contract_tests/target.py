@@ -1,0 +1,109 @@
+"""The server under test, as one ASGI app whatever it is: the emulator in process, or a live server
+behind `LiveGateway`. Schemathesis and the generated client both reach it through that app.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
+from starlette.types import ASGIApp
+
+from contract_tests.call_guard import CallGuard
+from contract_tests.gateway import LiveGateway
+from contract_tests.settings import Settings, current
+
+EMBEDDED_BASE_URL = "http://localhost/v1"
+REQUEST_TIMEOUT = 10.0
+
+
+def embedded_emulator() -> ASGIApp:
+    """The default target: the emulator with a clock that only moves when the suite moves it,
+    so a seed replays the same call timelines."""
+    return create_app(clock=FrozenClock())
+
+
+@dataclass
+class Target:
+    settings: Settings
+    app: ASGIApp
+    base_url: str
+    guard: CallGuard | None = None
+    _has_control_plane: bool | None = field(default=None, init=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Target:
+        if settings.base_url is not None:
+            guard = CallGuard(allow_calls=settings.allow_calls, destinations=settings.destinations)
+            gateway = LiveGateway(settings.base_url, guard, timeout=REQUEST_TIMEOUT)
+            return cls(settings, gateway, settings.base_url, guard)
+        module_name, _, attribute = settings.app.partition(":")
+        factory = getattr(importlib.import_module(module_name), attribute)
+        return cls(settings, factory(), EMBEDDED_BASE_URL)
+
+    @property
+    def is_live(self) -> bool:
+        return self.guard is not None
+
+    @property
+    def can_place_calls(self) -> bool:
+        return self.guard is None or self.guard.can_place
+
+    def advance_clock(self, seconds: float) -> bool:
+        """Move the server's clock, if it is an emulator; False for servers without one."""
+        emulator = self._emulator()
+        if emulator is not None:
+            emulator.clock.advance(seconds)
+            return True
+        return self._control("clock/advance", {"seconds": seconds})
+
+    def reset(self) -> bool:
+        """Forget every call, if the server is an emulator; False for servers that cannot."""
+        emulator = self._emulator()
+        if emulator is not None:
+            emulator.reset()
+            return True
+        return self._control("reset", None)
+
+    def _emulator(self) -> Any:
+        return getattr(getattr(self.app, "state", None), "emulator", None)
+
+    def _control(self, action: str, body: dict[str, float] | None) -> bool:
+        """Use the emulator's HTTP control plane, if a live target has one (asked once)."""
+        if not self.is_live or self._has_control_plane is False:
+            return False
+        parts = urlsplit(self.base_url)
+        response = httpx.post(
+            f"{parts.scheme}://{parts.netloc}/_emulator/{action}", json=body, timeout=REQUEST_TIMEOUT
+        )
+        self._has_control_plane = response.is_success
+        return response.is_success
+
+    def sync_http(self, token: str | None = None) -> httpx.Client:
+        return httpx.Client(
+            transport=SyncASGITransport(self.app),
+            base_url=self.base_url,
+            headers=self._auth(token),
+            timeout=REQUEST_TIMEOUT,
+        )
+
+    def async_http(self, token: str | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(self.app),
+            base_url=self.base_url,
+            headers=self._auth(token),
+            timeout=REQUEST_TIMEOUT,
+        )
+
+    def _auth(self, token: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.settings.token}"}
+
+
+@cache
+def current_target() -> Target:
+    return Target.from_settings(current())

@@ -1,0 +1,76 @@
+"""Server vs spec: schemathesis drives every operation through every phase, then follows the
+createCall -> getCall link statefully, with every built-in check and our domain checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis
+from schemathesis import Case
+
+from contract_tests.call_guard import is_create
+from contract_tests.server_schema import load_server_schema
+from contract_tests.settings import current
+from contract_tests.target import current_target
+
+TARGET = current_target()
+schema = load_server_schema(TARGET)
+
+# Seconds the emulator's clock moves before each request: enough for calls to walk their whole
+# lifecycle within a scenario, so the lifecycle check sees statuses change.
+TICK_SEC = 3.0
+STATEFUL_STEPS = 8
+
+
+def may_send(case: Case) -> bool:
+    """Whether the case may go to the target; against a live one, aims creates at `--to`.
+
+    A schema-valid create places a call, so it goes out only while the `--allow-calls` budget
+    lasts, to a `--to` destination, with the run's agent and the workspace's defaults for the
+    rest. Anything else is left to the gateway's guard, which keeps it from dialling anyone.
+    """
+    body: Any = case.body
+    if not TARGET.is_live or not is_create(case.method, case.formatted_path):
+        return True
+    if case.meta is None or not case.meta.generation.mode.is_positive or not isinstance(body, dict):
+        return True
+    assert TARGET.guard is not None
+    if not TARGET.guard.aim(body):
+        return False
+    body["agent_id"] = current().agent_id
+    body.pop("agent_version_number", None)
+    body.pop("from_phone_number", None)
+    return True
+
+
+@schema.parametrize()
+def test_server_honours_spec(case: Case) -> None:
+    if not may_send(case):
+        return
+    if not TARGET.is_live:
+        TARGET.advance_clock(TICK_SEC)
+    case.call_and_validate()
+
+
+class ServerWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    """Scenarios of linked calls (create, then get what was created, ...)."""
+
+    def setup(self) -> None:
+        # Every scenario starts from an empty emulator, so replaying one gives the same answers.
+        TARGET.reset()
+
+    def before_call(self, case: Case) -> None:
+        # A create the budget cannot pay for ends the scenario here; it is not a failure.
+        hypothesis.assume(may_send(case))
+        if not TARGET.is_live:
+            TARGET.advance_clock(TICK_SEC)
+
+
+TestServerWorkflow = ServerWorkflow.TestCase
+TestServerWorkflow.settings = hypothesis.settings(
+    max_examples=current().max_examples,
+    stateful_step_count=STATEFUL_STEPS,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
