@@ -7,12 +7,15 @@ In process, async: httpx.AsyncClient(transport=httpx.ASGITransport(app), base_ur
 sync: httpx.Client(transport=SyncASGITransport(app), base_url=...), base URL "http://emulator/v1".
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .app import create_app
 from .clock import FrozenClock, SystemClock
 from .config import ConfigError, EmulatorConfig, default_config, load_config
 from .emulator import Emulator
-from .faults import ConnectionDropped
-from .transport import SyncASGITransport
+
+if TYPE_CHECKING:
+    from .inprocess import ConnectionDropped, SyncASGITransport
 
 __all__ = [
     "ConfigError",
@@ -26,3 +29,12 @@ __all__ = [
     "default_config",
     "load_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: httpx takes longer to import than the rest of the emulator.
+    if name in ("ConnectionDropped", "SyncASGITransport"):
+        from . import inprocess  # noqa: PLC0415
+
+        return getattr(inprocess, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

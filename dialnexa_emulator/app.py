@@ -19,7 +19,7 @@ from .clock import Clock, SystemClock
 from .config import EmulatorConfig, default_config
 from .control import control_routes
 from .emulator import Emulator
-from .faults import ConnectionDropped, Fault
+from .faults import Fault
 from .operations import HANDLERS, Context, Handler
 from .ratelimit import TOO_MANY_REQUESTS
 from .responses import ApiError, error_response
@@ -132,6 +132,8 @@ class DroppedConnection:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = {"type": "http.response.start", "status": self.response.status_code}
         await send({**start, "headers": self.response.raw_headers})
+        from .inprocess import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
+
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
 
 

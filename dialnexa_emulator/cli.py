@@ -16,7 +16,6 @@ from phonenumbers.phonenumberutil import PhoneNumberType
 
 from .app import create_app
 from .config import ConfigError, EmulatorConfig, Workspace, default_config, load_config
-from .faults import ConnectionDropped
 
 DEFAULT_PORT = 8000
 
@@ -149,6 +148,8 @@ def _example_destination(workspace: Workspace) -> str | None:
 
 def _hide_dropped_connections(record: logging.LogRecord) -> bool:
     """A dropped connection is a fault someone asked for, not a crash worth a traceback."""
+    from .inprocess import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
+
     dropped = record.exc_info is not None and isinstance(record.exc_info[1], ConnectionDropped)
     if dropped:
         print(

@@ -6,24 +6,12 @@ import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import httpx
-
 FAULT_STATUSES = (429, 500, 502, 503)
 _RETRY_AFTER_STATUSES = (429, 503)
 
 
 class FaultError(ValueError):
     """A fault that cannot be injected as described."""
-
-
-class ConnectionDropped(httpx.RemoteProtocolError):
-    """The connection was closed before the response: an injected `drop_after_commit` fault.
-
-    Raised out of the app after the request has taken effect. Over HTTP the server closes the
-    connection, so the client raises its own transport error; in process (httpx.ASGITransport,
-    Starlette's TestClient) this exception itself reaches the caller, as the same kind of
-    `httpx.TransportError` a real dropped connection gives. Its `.request` is not set.
-    """
 
 
 @dataclass(slots=True)

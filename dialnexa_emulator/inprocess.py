@@ -1,6 +1,6 @@
-"""Sync in-process access: `httpx.ASGITransport` only serves `httpx.AsyncClient`.
+"""For in-process callers: the parts that need httpx, apart so serving never imports it (slow).
 
-client = httpx.Client(transport=SyncASGITransport(create_app()), base_url="http://emulator/v1")
+`httpx.ASGITransport` only serves `httpx.AsyncClient`; `SyncASGITransport` serves `httpx.Client`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,16 @@ import threading
 
 import httpx
 from starlette.types import ASGIApp
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """The connection was closed before the response: an injected `drop_after_commit` fault.
+
+    Raised out of the app after the request has taken effect. Over HTTP the server closes the
+    connection, so the client raises its own transport error; in process (httpx.ASGITransport,
+    Starlette's TestClient) this exception itself reaches the caller, as the same kind of
+    `httpx.TransportError` a real dropped connection gives. Its `.request` is not set.
+    """
 
 
 class SyncASGITransport(httpx.BaseTransport):

@@ -162,7 +162,7 @@ def _predicate(error: ValidationError) -> str:  # noqa: PLR0911 - one answer per
         return f"must match {value} regular expression"
     if keyword == "format" and value == E164:
         return f"must be a valid phone number: {error.instance} is not a dialable number"
-    if keyword == "minLength" and value == 1:
+    if keyword in ("minLength", "minItems", "minProperties") and value == 1:
         return "should not be empty"
     if keyword == "enum":
         return "must be one of the following values: " + ", ".join(map(str, value))

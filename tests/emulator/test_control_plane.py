@@ -37,9 +37,7 @@ def test_the_python_handle_resets_the_same_way(api: httpx.Client, emulator: Emul
     assert api.get(f"/calls/{call_id}").status_code == 404
 
 
-def test_advancing_the_clock_answers_the_new_time(
-    api: httpx.Client, control: httpx.Client
-) -> None:
+def test_advancing_the_clock_answers_the_new_time(api: httpx.Client, control: httpx.Client) -> None:
     call_id = api.post("/calls", json=MINIMAL_REQUEST).json()["id"]
 
     response = control.post("/clock/advance", json={"seconds": 90.5})

@@ -1,4 +1,4 @@
-"""createCall: the seed's request works out of the box; agent, version, caller ID and wallet rules."""
+"""createCall: the seed's request works as is; agent, version, caller ID and wallet rules."""
 
 from __future__ import annotations
 
@@ -72,7 +72,10 @@ def test_unknown_agent_is_404(api: httpx.Client) -> None:
 def test_unknown_version_is_404_listing_published_versions(api: httpx.Client) -> None:
     response = api.post("/calls", json={**MINIMAL_REQUEST, "agent_version_number": 9})
 
-    assert error_message(response, 404) == "Agent agt_abc123 has no version 9. Published versions: 1, 3."
+    assert (
+        error_message(response, 404)
+        == "Agent agt_abc123 has no version 9. Published versions: 1, 3."
+    )
 
 
 def test_draft_version_is_400(api: httpx.Client) -> None:
@@ -142,9 +145,7 @@ class TestWallet:
 
         assert emulator.store.balance("default") == Decimal("2.5")
 
-    def test_workspaces_have_their_own_wallets(
-        self, api: httpx.Client, acme: httpx.Client
-    ) -> None:
+    def test_workspaces_have_their_own_wallets(self, api: httpx.Client, acme: httpx.Client) -> None:
         api.post("/calls", json=MINIMAL_REQUEST)
         api.post("/calls", json=MINIMAL_REQUEST)
         assert api.post("/calls", json=MINIMAL_REQUEST).status_code == 402

@@ -77,7 +77,8 @@ def test_any_valid_number_of_another_country_is_403(
     response = api.post("/calls", json={**MINIMAL_REQUEST, "to_phone_number": number})
 
     assert error_message(response, 403) == (
-        f"Destination country or network prefix is not enabled for this workspace ({number}, {country})"
+        "Destination country or network prefix is not enabled for this workspace "
+        f"({number}, {country})"
     )
 
 

@@ -52,7 +52,9 @@ def test_an_injected_429_has_every_header_the_spec_requires(
     assert int(response.headers["X-RateLimit-Reset"]) == 1709287200 + 7
 
 
-def test_a_503_carries_retry_after_only_when_asked(api: httpx.Client, control: httpx.Client) -> None:
+def test_a_503_carries_retry_after_only_when_asked(
+    api: httpx.Client, control: httpx.Client
+) -> None:
     arm(control, status=503, retry_after=2)
     arm(control, status=503)
 
@@ -159,7 +161,9 @@ class TestDropAfterCommit:
         assert call["metadata"] == {"attempt": "a-1"}
         assert emulator.store.balance("default") < balance  # and it was paid for
 
-    def test_only_the_next_request_is_dropped(self, api: httpx.Client, control: httpx.Client) -> None:
+    def test_only_the_next_request_is_dropped(
+        self, api: httpx.Client, control: httpx.Client
+    ) -> None:
         arm(control, operation="createCall", drop_after_commit=True)
         with pytest.raises(ConnectionDropped):
             api.post("/calls", json=MINIMAL_REQUEST)
@@ -184,15 +188,30 @@ class TestArming:
     @pytest.mark.parametrize(
         ("body", "message"),
         [
-            ({"operation": "deleteCall", "status": 500}, "operation must be one of createCall, getCall, listCalls or null, not 'deleteCall'"),
+            (
+                {"operation": "deleteCall", "status": 500},
+                "operation must be one of createCall, getCall, listCalls or null, not 'deleteCall'",
+            ),
             ({"status": 404}, "status must be one of 429, 500, 502, 503"),
             ({"status": 500, "count": 0}, "count must be at least 1"),
-            ({"status": 500, "retry_after": 3}, "retry_after is a number of seconds ≥ 0, for status 429 or 503 only"),
-            ({"status": 429, "retry_after": -1}, "retry_after is a number of seconds ≥ 0, for status 429 or 503 only"),
+            (
+                {"status": 500, "retry_after": 3},
+                "retry_after is a number of seconds ≥ 0, for status 429 or 503 only",
+            ),
+            (
+                {"status": 429, "retry_after": -1},
+                "retry_after is a number of seconds ≥ 0, for status 429 or 503 only",
+            ),
             ({"latency_ms": -5}, "latency_ms must not be negative"),
-            ({"status": 500, "drop_after_commit": True}, "a fault either answers with a status or drops the connection, not both"),
+            (
+                {"status": 500, "drop_after_commit": True},
+                "a fault either answers with a status or drops the connection, not both",
+            ),
             ({}, "a fault needs a status, latency_ms or drop_after_commit"),
-            ({"operation": "createCall", "count": 2}, "a fault needs a status, latency_ms or drop_after_commit"),
+            (
+                {"operation": "createCall", "count": 2},
+                "a fault needs a status, latency_ms or drop_after_commit",
+            ),
             ({"status": "500"}, "status must be an integer number or null"),
             ({"status": 500, "times": 2}, "property times should not exist"),
         ],
@@ -209,7 +228,9 @@ class TestArming:
 
         assert api.get("/calls").status_code == 200
 
-    def test_integer_valued_floats_are_integers(self, api: httpx.Client, control: httpx.Client) -> None:
+    def test_integer_valued_floats_are_integers(
+        self, api: httpx.Client, control: httpx.Client
+    ) -> None:
         arm(control, status=500.0, count=2.0)
 
         assert [api.get("/calls").status_code for _ in range(3)] == [500, 500, 200]

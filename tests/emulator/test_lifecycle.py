@@ -70,7 +70,7 @@ def test_default_timing_ends_a_completed_call_after_ring_and_talk(
     assert call["transcript"].splitlines()[1].startswith("User: ")
 
 
-# The default config's documented test numbers: (number, final status, duration_sec, in-flight path).
+# The default config's test numbers: (number, final status, duration_sec, in-flight path).
 TEST_NUMBERS = [
     ("+919876543210", "completed", 30, ["initiated", "sent", "received"]),
     ("+919876500001", "did_not_pick", 0, ["initiated", "sent", "received"]),
@@ -83,15 +83,11 @@ TEST_NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize(("number", "outcome", "duration", "path"), TEST_NUMBERS)
+@pytest.mark.parametrize("case", TEST_NUMBERS, ids=[case[0] for case in TEST_NUMBERS])
 def test_each_test_number_ends_its_documented_way(
-    api: httpx.Client,
-    clock: FrozenClock,
-    number: str,
-    outcome: str,
-    duration: int,
-    path: list[str],
+    api: httpx.Client, clock: FrozenClock, case: tuple[str, str, int, list[str]]
 ) -> None:
+    number, outcome, duration, path = case
     response = api.post("/calls", json={**MINIMAL_REQUEST, "to_phone_number": number})
     call_id = response.json()["id"]
 
@@ -164,7 +160,7 @@ class TestConfiguredTiming:
         created = api.post("/calls", json=MINIMAL_REQUEST).json()
         assert created["status"] == "created"  # a queued call, since created_sec > 0
 
-        timeline = {}
+        timeline: dict[str, float] = {}
         for tenth in range(1, 250):
             clock.advance(0.1)
             status = fetch(api, created["id"])["status"]
@@ -175,7 +171,9 @@ class TestConfiguredTiming:
         assert fetch(api, created["id"])["duration_sec"] == 7
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(st.floats(min_value=0, max_value=20), min_size=1, max_size=12))
 def test_status_only_moves_forward(
     api: httpx.Client, clock: FrozenClock, steps: list[float]

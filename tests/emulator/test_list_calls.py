@@ -51,7 +51,9 @@ def test_default_page_size_is_20(api: httpx.Client) -> None:
     assert ids(api.get("/calls", params={"page": 3})) == []
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(total=st.integers(0, 45), limit=st.integers(1, 200))
 def test_pages_partition_the_list_exactly(
     api: httpx.Client, emulator: Emulator, total: int, limit: int
@@ -103,7 +105,9 @@ def test_filters_combine_with_and(api: httpx.Client) -> None:
     response = api.get("/calls", params={"status": "initiated", "to_phone_number": "+919876500002"})
 
     assert len(ids(response)) == 1
-    assert ids(api.get("/calls", params={"status": "busy", "to_phone_number": "+919876500002"})) == []
+    assert (
+        ids(api.get("/calls", params={"status": "busy", "to_phone_number": "+919876500002"})) == []
+    )
 
 
 def test_filtering_and_paging_compose(api: httpx.Client) -> None:
@@ -111,8 +115,10 @@ def test_filtering_and_paging_compose(api: httpx.Client) -> None:
     for _ in range(3):
         create(api)
 
-    params = {"to_phone_number": "+14155550100", "limit": 2}
-    pages = ids(api.get("/calls", params=params)) + ids(api.get("/calls", params={**params, "page": 2}))
+    params: dict[str, str | int] = {"to_phone_number": "+14155550100", "limit": 2}
+    pages = ids(api.get("/calls", params=params)) + ids(
+        api.get("/calls", params={**params, "page": 2})
+    )
 
     assert pages == us[::-1]
 
@@ -145,10 +151,11 @@ class TestIsolation:
         assert agent.status_code == 404
         assert number.json()["message"] == "Phone number +912234567890 not found in this workspace"
 
-    def test_telephony_config_is_per_workspace(
-        self, api: httpx.Client, acme: httpx.Client
-    ) -> None:
+    def test_telephony_config_is_per_workspace(self, api: httpx.Client, acme: httpx.Client) -> None:
         us_number = "+14155550100"  # the default workspace enables the US, acme does not
 
-        assert acme.post("/calls", json={**ACME_REQUEST, "to_phone_number": us_number}).status_code == 403
+        assert (
+            acme.post("/calls", json={**ACME_REQUEST, "to_phone_number": us_number}).status_code
+            == 403
+        )
         assert create(api, to_phone_number=us_number)["status"] == "initiated"
