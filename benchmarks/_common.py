@@ -132,13 +132,21 @@ def versions(packages: Iterable[str], tools: dict[str, str] | None = None) -> st
     return ", ".join(f"{name} {version}" for name, version in found.items())
 
 
+def revision() -> str:
+    """The commit measured, and whether tracked files differed from it."""
+    git = ["git", "-C", os.fspath(ROOT)]
+    head = run([*git, "rev-parse", "--short", "HEAD"], check=False).stdout.strip() or "unknown"
+    dirty = run([*git, "status", "--porcelain", "--untracked-files=no"], check=False).stdout
+    return head + (" with uncommitted changes" if dirty.strip() else "")
+
+
 def section_header(title: str, name: str, argv: Sequence[str], quick: bool, versions: str) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"## {title}",
         "",
         f"- Command: `{shlex.join(['benchmarks/run', name, *argv])}`",
-        f"- Machine: {machine()}; measured {when}",
+        f"- Machine: {machine()}; measured {when} at commit {revision()}",
         f"- Versions: {versions}",
     ]
     if quick:
