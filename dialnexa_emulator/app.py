@@ -10,7 +10,7 @@ from datetime import datetime
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -56,7 +56,7 @@ def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = No
     ]
     app = Starlette(
         routes=[*routes, *control_routes(emulator)],
-        exception_handlers={HTTPException: _no_route},
+        exception_handlers={HTTPException: _no_route, Exception: _internal_error},
     )
     app.router.redirect_slashes = False  # DialNexa answers 404, not a redirect
     app.state.emulator = emulator
@@ -95,6 +95,8 @@ async def serve(
         response = await handler(Context(request, operation, emulator, workspace, now))
     except ApiError as error:
         response = error.response()
+    except ClientDisconnect:
+        return Response(status_code=400)  # nobody is left to read it
     except Exception:
         logger.exception("unexpected error in %s %s", request.method, request.url.path)
         response = error_response(500, "Internal server error")
@@ -135,6 +137,11 @@ class DroppedConnection:
         from .inprocess import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
 
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    """Starlette's last resort (the endpoints catch their own errors): still the envelope."""
+    return error_response(500, "Internal server error")
 
 
 async def _no_route(request: Request, exc: Exception) -> Response:

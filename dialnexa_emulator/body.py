@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from .responses import ApiError
 
@@ -15,20 +15,26 @@ MAX_BODY_BYTES = 65536
 
 async def read_json_body(request: Request) -> Any:
     """The request's JSON body, read with a cap: never more than MAX_BODY_BYTES are buffered."""
-    too_large = ApiError(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
-    declared = request.headers.get("content-length", "")
+    headers = request.headers
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_large
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        raise _too_large()
+    media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
         raise ApiError(400, "Content-Type must be application/json")
     chunks = []
     size = 0
-    async for chunk in request.stream():
+    more = True
+    while more:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise too_large
+            raise _too_large()
         chunks.append(chunk)
+        more = message.get("more_body", False)
     body = b"".join(chunks)
     if not body:
         raise ApiError(400, "Request body is empty; send a JSON object")
@@ -36,6 +42,10 @@ async def read_json_body(request: Request) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return _decode_beyond_orjson(body)
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
 
 
 def _decode_beyond_orjson(body: bytes) -> Any:

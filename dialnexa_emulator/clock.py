@@ -69,5 +69,4 @@ def _check_forward(seconds: float) -> None:
 
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and `Z`, as DialNexa writes times."""
-    moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -23,7 +23,7 @@ from .auth import ApiKey
 from .lifecycle import OUTCOMES, OutcomeRule, Timing
 from .ratelimit import RateLimit
 from .telephony import Destination, Telephony
-from .validation import E164, compile_schema, problems
+from .validation import E164, compile_schema
 
 DEFAULT_CONFIG = "default_config.toml"
 
@@ -74,7 +74,7 @@ def parse_config(text: str, *, source: str) -> EmulatorConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    failures = problems(_VALIDATOR, data, root="config")
+    failures = _SCHEMA_CHECK.problems(data, root="config")
     if failures:
         raise ConfigError(f"{source}: {failures[0]}")
     try:
@@ -270,4 +270,4 @@ _SCHEMA = _table(
     },
     required=("workspaces",),
 )
-_VALIDATOR = compile_schema(_SCHEMA)
+_SCHEMA_CHECK = compile_schema(_SCHEMA)

@@ -6,10 +6,10 @@ Not part of DialNexa's API and not in the spec. Bodies are JSON, errors DialNexa
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from jsonschema.protocols import Validator
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,8 +19,9 @@ from .clock import iso
 from .emulator import Emulator
 from .faults import FaultError
 from .responses import ApiError, JSONResponse, error_response
-from .validation import compile_schema, problems
+from .validation import Schema, compile_schema
 
+logger = logging.getLogger("dialnexa_emulator")
 PREFIX = "/_emulator"
 _TEN_YEARS_SEC = 10 * 366 * 86400
 
@@ -87,6 +88,9 @@ def control_routes(emulator: Emulator) -> list[Route]:
                 return await endpoint(request)
             except ApiError as error:
                 return error.response()
+            except Exception:
+                logger.exception("unexpected error in %s %s", request.method, request.url.path)
+                return error_response(500, "Internal server error")
 
         return guarded_endpoint
 
@@ -97,9 +101,9 @@ def control_routes(emulator: Emulator) -> list[Route]:
     ]
 
 
-async def _valid_body(request: Request, validator: Validator) -> dict[str, Any]:
+async def _valid_body(request: Request, schema: Schema) -> dict[str, Any]:
     body = await read_json_body(request)
-    failures = problems(validator, body)
+    failures = schema.problems(body)
     if failures:
         raise ApiError.invalid(failures)
     assert isinstance(body, dict)

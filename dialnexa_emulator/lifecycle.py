@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 IN_FLIGHT = ("created", "initiated", "sent", "received")
@@ -88,14 +89,21 @@ def plan_call(
     talk_sec = 0
     if outcome == "completed":
         talk_sec = rule.talk_sec if rule and rule.talk_sec is not None else timing.talk_sec
+    offsets = _offsets(timing, outcome, talk_sec)
+    return Plan(tuple((created_at + offset, status) for offset, status in offsets), talk_sec)
+
+
+@lru_cache(maxsize=64)
+def _offsets(timing: Timing, outcome: str, talk_sec: int) -> tuple[tuple[timedelta, str], ...]:
+    """When each status begins, counted from creation (whole milliseconds)."""
     stays = (timing.created_sec, timing.initiated_sec, timing.sent_sec, timing.ring_sec + talk_sec)
-    timeline = []
-    moment = created_at
+    offsets = []
+    offset = timedelta(0)
     for status, seconds in list(zip(IN_FLIGHT, stays, strict=True))[: _STAGES_BEFORE[outcome]]:
-        timeline.append((moment, status))
-        moment += timedelta(milliseconds=round(seconds * 1000))
-    timeline.append((moment, outcome))
-    return Plan(tuple(timeline), talk_sec)
+        offsets.append((offset, status))
+        offset += timedelta(milliseconds=round(seconds * 1000))
+    offsets.append((offset, outcome))
+    return tuple(offsets)
 
 
 def status_at(timeline: Timeline, now: datetime) -> str:

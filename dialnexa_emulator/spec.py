@@ -17,12 +17,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 import yaml
-from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .responses import ApiError
-from .validation import compile_schema, problems
+from .validation import Schema, compile_schema
 
 SPEC_URI = "urn:dialnexa-emulator:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -63,7 +62,7 @@ class ParameterSet:
     """The query (or path) parameters of an operation, validated together as one object."""
 
     parameters: tuple[Parameter, ...]
-    validator: Validator
+    schema: Schema
 
     def parse(self, multi_items: list[tuple[str, str]]) -> dict[str, Any]:
         """Coerced, validated values (defaults filled in); unknown parameters are ignored."""
@@ -74,7 +73,7 @@ class ParameterSet:
         for parameter in self.parameters:
             if parameter.name in texts:
                 values[parameter.name] = parameter.coerce(texts[parameter.name])
-        failures = problems(self.validator, values, root="parameters")
+        failures = self.schema.problems(values, root="parameters")
         if failures:
             raise ApiError.invalid(failures)
         for parameter in self.parameters:
@@ -87,13 +86,13 @@ class Operation:
     id: str
     method: str
     path: str
-    body: Validator | None = None
+    body: Schema | None = None
     query: ParameterSet | None = None
     path_parameters: ParameterSet | None = None
 
     def check_body(self, body: object) -> None:
         if self.body is not None:
-            failures = problems(self.body, body)
+            failures = self.body.problems(body)
             if failures:
                 raise ApiError.invalid(failures)
 
@@ -103,7 +102,6 @@ class Spec:
     document: Mapping[str, Any]
     base_path: str
     operations: Mapping[str, Operation]
-    registry: Registry[Any]
 
 
 @lru_cache(maxsize=1)
@@ -126,7 +124,7 @@ def compile_spec(document: Mapping[str, Any]) -> Spec:
                 pointer = f"/paths/{_escape(path)}/{method}"
                 operation = _compile_operation(document, registry, pointer, path, method)
                 operations[operation.id] = operation
-    return Spec(document, base_path, operations, registry)
+    return Spec(document, base_path, operations)
 
 
 def _compile_operation(
@@ -136,8 +134,8 @@ def _compile_operation(
     body = None
     if "requestBody" in spec_operation:
         body_pointer, _ = _follow(document, f"{pointer}/requestBody")
-        schema_ref = f"{SPEC_URI}#{body_pointer}/content/application~1json/schema"
-        body = compile_schema({"$ref": schema_ref}, registry)
+        schema = _inline(document, f"{body_pointer}/content/application~1json/schema")
+        body = compile_schema(schema, registry)
 
     # Path-item parameters first, so the operation's own entries override them by name.
     path_item_pointer = pointer.rsplit("/", 1)[0]
@@ -178,7 +176,7 @@ def _parameter_set(
         if json_type == "array":
             item_type = _json_type(_follow(document, f"{schema_pointer}/items")[1])
         compiled.append(Parameter(name, json_type, item_type, schema.get("default")))
-        properties[name] = {"$ref": f"{SPEC_URI}#{pointer}/schema"}
+        properties[name] = _inline(document, f"{pointer}/schema")
     required = [name for name, (_, parameter) in parameters.items() if parameter.get("required")]
     schema = {"type": "object", "properties": properties, "required": required}
     return ParameterSet(tuple(compiled), compile_schema(schema, registry))
@@ -189,6 +187,31 @@ def _json_type(schema: Mapping[str, Any]) -> str:
     if isinstance(declared, list):
         return next((t for t in declared if t != "null"), "string")
     return str(declared)
+
+
+def _inline(document: Mapping[str, Any], pointer: str, within: tuple[str, ...] = ()) -> Any:
+    """The schema at `pointer` with its local `$ref`s replaced by what they point to.
+
+    Resolving references while validating costs more than the validation itself, so it is done
+    once here. A recursive reference cannot be inlined and stays, pointing into the registry.
+    """
+    node = _at(document, pointer)
+    if isinstance(node, list):
+        return [_inline(document, f"{pointer}/{i}", within) for i in range(len(node))]
+    if not isinstance(node, Mapping):
+        return node
+    inlined = {
+        key: _inline(document, f"{pointer}/{_escape(key)}", within) for key in node if key != "$ref"
+    }
+    target = str(node.get("$ref", ""))
+    if not target.startswith("#/"):
+        return inlined
+    if target in within:
+        return {**inlined, "$ref": f"{SPEC_URI}{target}"}
+    resolved = _inline(document, target[1:], (*within, target))
+    if not inlined:
+        return resolved
+    return {**inlined, "allOf": [resolved]}  # `$ref` beside other keywords: both apply
 
 
 def _escape(token: str) -> str:

@@ -385,3 +385,29 @@ def test_letters_survive_the_round_trip(api: httpx.Client) -> None:
     call = api.post("/calls", json={**MINIMAL_REQUEST, "metadata": metadata}).json()
 
     assert api.get(f"/calls/{call['id']}").json()["metadata"] == metadata
+
+
+class TestUnexpectedErrors:
+    def test_a_bug_is_logged_and_answered_in_the_envelope(
+        self, api: httpx.Client, emulator: Emulator, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        def broken(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("a bug")
+
+        emulator.store.get = broken  # type: ignore[method-assign]
+
+        response = api.get("/calls/call_abc123")
+
+        assert error_message(response, 500) == "Internal server error"
+        assert "unexpected error in GET /v1/calls/call_abc123" in caplog.text
+        assert "RuntimeError: a bug" in caplog.text
+
+    def test_the_control_plane_answers_a_bug_in_the_envelope_too(
+        self, control: httpx.Client, emulator: Emulator
+    ) -> None:
+        def broken() -> None:
+            raise RuntimeError("a bug")
+
+        emulator.reset = broken  # type: ignore[method-assign]
+
+        assert error_message(control.post("/reset"), 500) == "Internal server error"

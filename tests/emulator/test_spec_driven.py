@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import fastjsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialnexa_emulator.responses import ApiError
 from dialnexa_emulator.spec import compile_spec, load_spec
-from tests.emulator.conftest import MINIMAL_REQUEST, SPEC
+from tests.emulator.conftest import MINIMAL_REQUEST, SEED_REQUEST, SPEC
 
 
 def test_the_packaged_spec_is_the_repositorys() -> None:
@@ -99,3 +102,60 @@ def test_text_that_is_not_of_the_type_is_reported(
         listing_with(schema).parse([("extra", text)])
 
     assert raised.value.message == message
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["", "agt_abc123", "+919876543210", "+10", "x\n", "+912234567890"]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "agent_id",
+                    "to_phone_number",
+                    "from_phone_number",
+                    "agent_version_number",
+                    "metadata",
+                    "customer_name",
+                    "1st",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=10,
+)
+
+
+# The seed's body with a few fields removed or replaced: mostly valid, sometimes just not.
+NEAR_SEED = st.builds(
+    lambda dropped, changes: {
+        **{k: v for k, v in SEED_REQUEST.items() if k not in dropped},
+        **changes,
+    },
+    st.sets(st.sampled_from(sorted(SEED_REQUEST)), max_size=2),
+    st.dictionaries(st.sampled_from([*SEED_REQUEST, "x"]), JSON_VALUES, max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(instance=JSON_VALUES | NEAR_SEED)
+def test_the_fast_path_and_the_full_validator_agree(instance: Any) -> None:
+    """Valid bodies skip jsonschema; that is only sound if both judge every body alike."""
+    schema = load_spec().operations["createCall"].body
+    assert schema is not None and schema.accepts is not None
+
+    try:
+        schema.accepts(instance)
+    except fastjsonschema.JsonSchemaException:
+        fast_accepts = False
+    else:
+        fast_accepts = True
+
+    assert fast_accepts == (not list(schema.validator.iter_errors(instance)))
