@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,11 @@ from contract_tests.phone_numbers import is_e164
 from contract_tests.reporting import ContractReport
 
 SUITE = Path(__file__).resolve().parent
+PARTS = {
+    "server": "test_server_vs_spec.py",
+    "client": "test_client_vs_spec.py",
+    "client-server": "test_client_vs_server.py",
+}
 THOROUGH_MAX_EXAMPLES = 500
 
 DESCRIPTION = """\
@@ -103,6 +109,14 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         help=f"search much harder: {THOROUGH_MAX_EXAMPLES} examples per operation and property "
         "(minutes, not seconds)",
     )
+    run.add_argument(
+        "--only",
+        metavar="PART",
+        action="append",
+        choices=sorted(PARTS),
+        help="run only this part (repeatable): server (server vs spec), client (client vs spec), "
+        "client-server (the client against the server); default: all three",
+    )
     run.add_argument("--junit", metavar="PATH", type=Path, help="also write a JUnit XML report to PATH")
     parser.add_argument_group(
         "pytest", "Arguments after `--` go to pytest unchanged, e.g. `-- -k client -x`."
@@ -158,7 +172,8 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args, pytest_args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, pytest_args = parse_args(argv)
     os.environ.update(environment(args))
     try:
         settings = env.current()
@@ -169,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = ContractReport(
         sys.stdout,
         secrets=[settings.token, settings.token.partition(":")[2]],
-        seed=settings.seed,
         target=settings.describe(),
+        replay=replay_command(argv, settings.seed),
     )
     # The suite brings its own pytest options: the repo's addopts (-ra, ...) are for its tests.
     options = ["-o", "addopts=", "-p", "no:terminal", "-p", "no:cacheprovider", "--import-mode=importlib"]
@@ -178,4 +193,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.junit:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         options += [f"--junitxml={args.junit}", "-o", "junit_suite_name=dialnexa-contract"]
-    return int(pytest.main([str(SUITE), *options, *pytest_args], plugins=[report]))
+    parts = [str(SUITE / PARTS[part]) for part in args.only] if args.only else [str(SUITE)]
+    return int(pytest.main([*parts, *options, *pytest_args], plugins=[report]))
+
+
+def replay_command(argv: Sequence[str], seed: int) -> str:
+    """The command that replays this run: same options, this seed, and no secret or report path."""
+    kept: list[str] = []
+    skip_value = False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+        elif arg in ("--seed", "--token", "--junit"):
+            skip_value = True
+        elif not arg.startswith(("--seed=", "--token=", "--junit=")):
+            kept.append(arg)
+    own, rest = _split(kept)
+    return shlex.join(["scripts/contract-test", *own, "--seed", str(seed), *(["--", *rest] if rest else [])])

@@ -7,6 +7,7 @@ a guard no sender can go around, and no code path that differs between the two k
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +35,8 @@ class LiveGateway:
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._guard = guard
         self._timeout = timeout
+        # Loading the CA bundle takes tens of milliseconds: once, not per request.
+        self._tls = ssl.create_default_context()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -53,7 +56,7 @@ class LiveGateway:
             for name, value in scope["headers"]
             if name.decode("latin-1").lower() not in _HOP_BY_HOP
         ]
-        async with httpx.AsyncClient(timeout=self._timeout) as client:
+        async with httpx.AsyncClient(timeout=self._timeout, verify=self._tls) as client:
             response = await client.request(method, url, headers=headers, content=body)
         await send(
             {

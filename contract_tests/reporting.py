@@ -24,7 +24,7 @@ REDACTED = "[REDACTED]"
 AREAS = {
     "test_server_vs_spec": "server",
     "test_client_vs_spec": "client",
-    "test_client_vs_server": "client+server",
+    "test_client_vs_server": "client-server",
 }
 # The key under which a test that failed outside any named check is counted.
 TEST_ERROR = "(test error)"
@@ -50,10 +50,10 @@ class Tally:
 
 
 class ContractReport:
-    def __init__(self, out: IO[str], *, secrets: Sequence[str], seed: int, target: str) -> None:
+    def __init__(self, out: IO[str], *, secrets: Sequence[str], target: str, replay: str) -> None:
         self._out = out
         self._secrets = [s for s in secrets if s]
-        self._seed = seed
+        self._replay = replay
         self._target = target
         self._tty = out.isatty()
         self._tally = Tally()
@@ -90,7 +90,7 @@ class ContractReport:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._total = len(session.items)
-        self._write(f"DialNexa contract suite against {self._target}: {self._total} tests, seed {self._seed}\n")
+        self._write(f"DialNexa contract suite against {self._target}: {self._total} test(s)\n")
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._checks_failed_before = self._tally.failed_checks()
@@ -104,14 +104,17 @@ class ContractReport:
         if call.excinfo is not None:
             self._excinfo[report.nodeid] = call.excinfo.value
         marker = item.get_closest_marker("contract")
-        if marker is not None and report.when == "call":
+        if marker is not None and report.when == "call" and not report.skipped:
             area = _area(item.nodeid)
             self._tally.add(area, marker.kwargs["operation"], marker.kwargs["check"], report.passed)
         return report
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, self.redact(reason))
+        elif report.longrepr is not None:
             report.longrepr = self.redact(str(report.longrepr))
         report.sections = [(title, self.redact(text)) for title, text in report.sections]
         if report.failed:
@@ -141,7 +144,7 @@ class ContractReport:
         skipped = self._outcomes["skipped"]
         verdict = "conforms" if failed == 0 and session.exitstatus == 0 else "DOES NOT CONFORM"
         self._write(
-            f"\nseed {self._seed} (replay: scripts/contract-test --seed {self._seed} ...)\n"
+            f"\nreplay this run: {self._replay}\n"
             f"{verdict} - {elapsed:.0f}s\n"
             f"contract: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "") + "\n"
         )
@@ -170,16 +173,26 @@ class ContractReport:
         return "\n".join(lines) + "\n" + _indent(self.redact(group.message).strip(), "      ")
 
     def _table(self) -> str:
-        rows = [("area", "operation", "check", "passed", "failed")]
-        for (area, operation, check), (passed, failed) in sorted(self._tally.counts.items()):
-            rows.append((area, operation, check, str(passed), str(failed) if failed else "-"))
-        widths = [max(len(row[i]) for row in rows) for i in range(5)]
-        return "\n".join(
-            "  ".join(cell.rjust(w) if i >= 3 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-            .rstrip()
-            + ("   <-- FAILED" if row[4] not in ("-", "failed") else "")
+        """One row per check, one column per operation: how many times it passed, or failed."""
+        operations = sorted({operation for _, operation, _ in self._tally.counts})
+        rows: list[list[str]] = [["check", *operations]]
+        for area in sorted({area for area, _, _ in self._tally.counts}):
+            rows.append([f"{area}:"] + [""] * len(operations))
+            for check in sorted({c for a, _, c in self._tally.counts if a == area}):
+                cells = [self._cell(area, operation, check) for operation in operations]
+                rows.append([f"  {check}", *cells])
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = [
+            "  ".join([row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)])
             for row in rows
-        )
+        ]
+        return "\n".join(line.rstrip() for line in lines)
+
+    def _cell(self, area: str, operation: str, check: str) -> str:
+        if (area, operation, check) not in self._tally.counts:
+            return ""
+        passed, failed = self._tally.counts[(area, operation, check)]
+        return f"FAILED {failed}/{passed + failed}" if failed else str(passed)
 
     def _progress(self, text: str) -> None:
         if self._tty:

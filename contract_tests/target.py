@@ -18,7 +18,9 @@ from contract_tests.call_guard import CallGuard
 from contract_tests.gateway import LiveGateway
 from contract_tests.settings import Settings, current
 
-EMBEDDED_BASE_URL = "http://localhost/v1"
+# Where `dialnexa-emulator` serves by default, so the curl a failure prints runs against it as is
+# (after putting the demo key in). In process, the host is only a name.
+EMBEDDED_BASE_URL = "http://127.0.0.1:8000/v1"
 REQUEST_TIMEOUT = 10.0
 
 
@@ -60,29 +62,27 @@ class Target:
         if emulator is not None:
             emulator.clock.advance(seconds)
             return True
-        return self._control("clock/advance", {"seconds": seconds})
-
-    def reset(self) -> bool:
-        """Forget every call, if the server is an emulator; False for servers that cannot."""
-        emulator = self._emulator()
-        if emulator is not None:
-            emulator.reset()
-            return True
-        return self._control("reset", None)
-
-    def _emulator(self) -> Any:
-        return getattr(getattr(self.app, "state", None), "emulator", None)
-
-    def _control(self, action: str, body: dict[str, float] | None) -> bool:
-        """Use the emulator's HTTP control plane, if a live target has one (asked once)."""
         if not self.is_live or self._has_control_plane is False:
             return False
+        # A live emulator (`dialnexa-emulator`) has its control plane beside the API; ask once.
         parts = urlsplit(self.base_url)
         response = httpx.post(
-            f"{parts.scheme}://{parts.netloc}/_emulator/{action}", json=body, timeout=REQUEST_TIMEOUT
+            f"{parts.scheme}://{parts.netloc}/_emulator/clock/advance",
+            json={"seconds": seconds},
+            timeout=REQUEST_TIMEOUT,
         )
         self._has_control_plane = response.is_success
         return response.is_success
+
+    def reset(self) -> None:
+        """Forget every call, if the server is the emulator in process. A live server, even an
+        emulator, is never wiped: others may be using it."""
+        emulator = self._emulator()
+        if emulator is not None:
+            emulator.reset()
+
+    def _emulator(self) -> Any:
+        return getattr(getattr(self.app, "state", None), "emulator", None)
 
     def sync_http(self, token: str | None = None) -> httpx.Client:
         return httpx.Client(

@@ -1,0 +1,71 @@
+"""Run the contract suite the way a user does (`python -m contract_tests ...` in a subprocess),
+against in-process apps or servers on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from starlette.types import ASGIApp
+
+ROOT = Path(__file__).resolve().parents[2]
+# Small, fixed runs: these tests are about what the suite reports, not about searching hard.
+QUICK = ("--seed", "7", "--max-examples", "5")
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    output: str  # stdout and stderr together, as a user sees them
+
+    def names(self, operation: str, check: str) -> bool:
+        """Whether a failure block names this operation and check."""
+        return f"x {operation} . {check}:" in self.output
+
+
+def run_suite(*args: str, env: dict[str, str] | None = None) -> Run:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("CONTRACT_", "DIALNEXA_"))
+    }
+    completed = subprocess.run(  # noqa: S603 - our own runner, fixed arguments
+        [sys.executable, "-m", "contract_tests", *args],
+        cwd=ROOT,
+        env={**environment, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return Run(completed.returncode, completed.stdout + completed.stderr)
+
+
+@contextmanager
+def served(app: ASGIApp) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port; yields its root URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    host, port = sock.getsockname()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -1,0 +1,137 @@
+"""Against a live server (--base-url) the suite places at most --allow-calls calls, only to --to
+destinations, and never shows or writes the token. Proved on servers on a loopback port: one that
+accepts any create (the worst case for a budget) and the real emulator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.types import Receive, Scope, Send
+
+from contract_tests.call_guard import UNDIALABLE
+from contract_tests.target import embedded_emulator
+from tests.contract.conftest import QUICK, run_suite, served
+
+TOKEN = "kid_probe:sk_never_print_me_42"
+DESTINATIONS = ["+919876543210", "+447400123456"]
+A_CALL = {
+    "id": "call_accepted",
+    "status": "initiated",
+    "agent_id": "agt_abc123",
+    "to_phone_number": "+919876543210",
+    "created_at": "2024-03-01T10:00:00.000Z",
+}
+
+
+class AcceptsEverything:
+    """A server that places a call for any POST to /calls, whatever the body or credentials, and
+    records what it was sent: the worst server to point a live run at."""
+
+    def __init__(self) -> None:
+        self.creates: list[bytes] = []
+        self.reads = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if scope["method"] == "POST" and scope["path"].rstrip("/").endswith("/calls"):
+            self.creates.append(body)
+            status, answer = 201, A_CALL
+        else:
+            self.reads += 1
+            status, answer = 200, A_CALL if scope["path"].startswith("/v1/calls/") else [A_CALL]
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+        )
+        await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
+
+    def destinations(self) -> list[Any]:
+        """The destination of every create received (None when it had none)."""
+        found = []
+        for body in self.creates:
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                assert b"to_phone_number" not in body.lower(), body
+                found.append(None)
+                continue
+            found.append(payload.get("to_phone_number") if isinstance(payload, dict) else None)
+        return found
+
+
+@pytest.fixture
+def accepts_everything() -> Iterator[tuple[AcceptsEverything, str]]:
+    server = AcceptsEverything()
+    with served(server) as root:
+        yield server, f"{root}/v1"
+
+
+def test_at_most_the_allowed_calls_ring_and_only_allowed_numbers(
+    accepts_everything: tuple[AcceptsEverything, str], tmp_path: Path
+) -> None:
+    server, base_url = accepts_everything
+    junit = tmp_path / "junit.xml"
+    run = run_suite(
+        "--base-url",
+        base_url,
+        "--allow-calls",
+        "2",
+        "--to",
+        ",".join(DESTINATIONS),
+        "--junit",
+        str(junit),
+        *QUICK,
+        env={"DIALNEXA_API_KEY": TOKEN},
+    )
+    assert run.returncode == 1, run.output  # it accepts invalid input, ignores auth, ...
+    dialable = [number for number in server.destinations() if number not in (None, UNDIALABLE)]
+    assert len(dialable) <= 2
+    assert set(dialable) <= set(DESTINATIONS)
+    assert len(server.creates) > len(dialable), "creates beyond the budget were still tested"
+    assert server.reads > 0
+    # The token is in no output and no file: it would be in the failures' repro commands.
+    assert "Authorization: [Filtered]" in run.output
+    written = [run.output, junit.read_text(encoding="utf-8")]
+    written += [path.read_text(errors="replace") for path in tmp_path.rglob("*") if path.is_file()]
+    for text in written:
+        assert TOKEN not in text
+        assert TOKEN.partition(":")[2] not in text
+
+
+def test_without_a_budget_no_call_can_ring_but_negative_tests_and_reads_run(
+    accepts_everything: tuple[AcceptsEverything, str],
+) -> None:
+    server, base_url = accepts_everything
+    run = run_suite("--base-url", base_url, "--only", "server", *QUICK, env={"DIALNEXA_API_KEY": TOKEN})
+    assert run.returncode == 1, run.output
+    assert server.creates, "negative creates were sent"
+    assert server.reads > 0
+    assert {number for number in server.destinations()} <= {None, UNDIALABLE}
+
+
+def test_a_live_emulator_conforms_within_the_budget() -> None:
+    emulator = embedded_emulator()
+    with served(emulator) as root:
+        run = run_suite(
+            "--base-url",
+            f"{root}/v1",
+            "--allow-calls",
+            "3",
+            "--to",
+            DESTINATIONS[0],
+            *QUICK,
+            env={"DIALNEXA_API_KEY": "kid_demo:sk_demo_secret"},
+        )
+    assert run.returncode == 0, run.output
+    calls = list(emulator.state.emulator.store.newest_first("default"))  # type: ignore[attr-defined]
+    assert 1 <= len(calls) <= 3
+    assert {call.to_phone_number for call in calls} == {DESTINATIONS[0]}
