@@ -219,15 +219,16 @@ def report(args: argparse.Namespace, argv: list[str], servers: list[Server], ski
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     p = c.parser(NAME, __doc__ or "")
-    p.add_argument("--rounds", type=int, help="measured rounds (default: 5; --quick: 1)")
-    p.add_argument("--duration", type=float, help="seconds per run (default: 10; --quick: 0.5)")
+    p.add_argument("--rounds", type=int, help="measured rounds (default: 7; --quick: 1)")
+    p.add_argument("--duration", type=float, help="seconds per run (default: 8; --quick: 0.5)")
     p.add_argument(
         "--warmup", type=float, help="warm-up seconds per server and operation (default: 3)"
     )
     p.add_argument("--connections", type=int, default=32, help="wrk connections (default: 32)")
     args = p.parse_args(argv)
-    args.rounds = args.rounds or (1 if args.quick else 5)
-    args.duration = args.duration or (0.5 if args.quick else 10.0)
+    # Many shorter rounds: a round disturbed by other work on the machine moves the median less.
+    args.rounds = args.rounds or (1 if args.quick else 7)
+    args.duration = args.duration or (0.5 if args.quick else 8.0)
     args.warmup = args.warmup or (0.2 if args.quick else 3.0)
     if not args.quick:
         c.ensure_wrk()

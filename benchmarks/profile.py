@@ -50,8 +50,8 @@ def package(frame: str) -> str:
         return "uvloop (event loop, C)"
     if where.startswith("<frozen "):
         where = where.removeprefix("<frozen ")
-    elif where.startswith("<"):  # attrs, dataclasses and namedtuple methods built with exec()
-        return "generated methods (attrs, dataclasses)"
+    elif where.startswith("<"):  # code built with exec(): fastjsonschema, attrs, dataclasses
+        return "code built at run time (fastjsonschema, attrs, dataclasses)"
     top = where.split("/", 1)[0].split(":", 1)[0].removesuffix(".py").removesuffix(">")
     return f"{top} (stdlib)" if top in sys.stdlib_module_names else top
 
