@@ -50,7 +50,7 @@ class CallGuard:
         try:
             payload = json.loads(body)
         except ValueError:
-            # Not JSON, so a conforming server rejects it; a lenient one must not find a number in it.
+            # Not JSON, so a conforming server rejects it; a lenient one must find no number in it.
             return body if b"to_phone_number" not in body.lower() else b"{}"
         if not isinstance(payload, dict) or "to_phone_number" not in payload:
             return body

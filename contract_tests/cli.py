@@ -1,4 +1,4 @@
-"""`scripts/contract-test`: run the contract suite and say, per operation and check, what conforms."""
+"""`scripts/contract-test`: run the contract suite, say per operation and check what conforms."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     target.add_argument(
         "--app",
         metavar="MODULE:CALLABLE",
-        help="test the ASGI app this callable returns, in process, instead of the embedded emulator",
+        help="test the ASGI app this callable returns, in process, instead of the emulator",
     )
     live = parser.add_argument_group("live servers (with --base-url)")
     live.add_argument(
@@ -117,7 +117,9 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         help="run only this part (repeatable): server (server vs spec), client (client vs spec), "
         "client-server (the client against the server); default: all three",
     )
-    run.add_argument("--junit", metavar="PATH", type=Path, help="also write a JUnit XML report to PATH")
+    run.add_argument(
+        "--junit", metavar="PATH", type=Path, help="also write a JUnit XML report to PATH"
+    )
     parser.add_argument_group(
         "pytest", "Arguments after `--` go to pytest unchanged, e.g. `-- -k client -x`."
     )
@@ -188,7 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         replay=replay_command(argv, settings.seed),
     )
     # The suite brings its own pytest options: the repo's addopts (-ra, ...) are for its tests.
-    options = ["-o", "addopts=", "-p", "no:terminal", "-p", "no:cacheprovider", "--import-mode=importlib"]
+    options = [
+        "-o",
+        "addopts=",
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:cacheprovider",
+        "--import-mode=importlib",
+    ]
     options += ["--strict-markers", f"--hypothesis-seed={settings.seed}"]
     if args.junit:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
@@ -209,4 +219,6 @@ def replay_command(argv: Sequence[str], seed: int) -> str:
         elif not arg.startswith(("--seed=", "--token=", "--junit=")):
             kept.append(arg)
     own, rest = _split(kept)
-    return shlex.join(["scripts/contract-test", *own, "--seed", str(seed), *(["--", *rest] if rest else [])])
+    return shlex.join(
+        ["scripts/contract-test", *own, "--seed", str(seed), *(["--", *rest] if rest else [])]
+    )

@@ -14,7 +14,7 @@ from contract_tests.settings import current
 hypothesis.settings.register_profile(
     "contract",
     max_examples=current().max_examples,
-    deadline=None,  # in-process requests share two cores with the generator; timing is not the point
+    deadline=None,  # requests share two cores with the generator; timing is not the point
     database=None,  # no `.hypothesis/` litter, and no old failures replayed into a seeded run
     suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
 )

@@ -23,7 +23,7 @@ _LIST_PAGES = 5
 _LIST_LIMIT = 200
 
 
-def _operation_id(case: Case) -> str | None:
+def _operation_id(case: Case[Any]) -> str | None:
     operation_id = case.operation.definition.raw.get("operationId")
     return operation_id if isinstance(operation_id, str) else None
 
@@ -35,7 +35,7 @@ def _json(response: Response) -> Any:
         return None
 
 
-def _created_call(case: Case, response: Response) -> dict[str, Any] | None:
+def _created_call(case: Case[Any], response: Response) -> dict[str, Any] | None:
     """The call a successful createCall returned, or None when this is not one to judge."""
     if _operation_id(case) != "createCall" or response.status_code != 201:
         return None
@@ -54,7 +54,9 @@ def _same_instant(left: object, right: object) -> bool:
     return left == right
 
 
-def _differences(expected: dict[str, Any], actual: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
+def _differences(
+    expected: dict[str, Any], actual: dict[str, Any], fields: tuple[str, ...]
+) -> list[str]:
     return [
         f"  {name}: expected {expected.get(name)!r}, got {actual.get(name)!r}"
         for name in fields
@@ -62,18 +64,23 @@ def _differences(expected: dict[str, Any], actual: dict[str, Any], fields: tuple
     ]
 
 
-def _follow_up(case: Case, response: Response, operation_id: str, **parts: Any) -> Response | None:
+def _follow_up(
+    case: Case[Any], response: Response, operation_id: str, **parts: Any
+) -> Response | None:
     """Send another operation as the checked request's caller; None if it carried no credentials."""
     authorization = response.request.headers.get("Authorization")
     if not authorization:
         return None
     operation = case.operation.schema.find_operation_by_id(operation_id)
-    return operation.Case(headers={"Authorization": authorization}, **parts).call()
+    answer: Response = operation.Case(headers={"Authorization": authorization}, **parts).call()
+    return answer
 
 
 @schemathesis.check
-def created_call_echoes_request(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """A created call carries the `agent_id`, `to_phone_number` and `metadata` it was created with."""
+def created_call_echoes_request(
+    ctx: CheckContext, response: Response, case: Case[Any]
+) -> bool | None:
+    """A created call carries the `agent_id`, `to_phone_number` and `metadata` it was sent."""
     created = _created_call(case, response)
     if created is None:
         return True
@@ -82,12 +89,16 @@ def created_call_echoes_request(ctx: CheckContext, response: Response, case: Cas
     received = {**created, "metadata": created.get("metadata") or {}}
     differences = _differences(sent, received, ("agent_id", "to_phone_number", "metadata"))
     if differences:
-        raise AssertionError("The created call does not echo the request:\n" + "\n".join(differences))
+        raise AssertionError(
+            "The created call does not echo the request:\n" + "\n".join(differences)
+        )
     return None
 
 
 @schemathesis.check
-def created_call_is_retrievable(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def created_call_is_retrievable(
+    ctx: CheckContext, response: Response, case: Case[Any]
+) -> bool | None:
     """getCall with the new id returns the same call, at the same or a later lifecycle status."""
     created = _created_call(case, response)
     if created is None or not isinstance(created.get("id"), str):
@@ -116,7 +127,7 @@ def created_call_is_retrievable(ctx: CheckContext, response: Response, case: Cas
 
 
 @schemathesis.check
-def created_call_is_listed(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+def created_call_is_listed(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """listCalls, filtered by the new call's agent and destination, includes it."""
     created = _created_call(case, response)
     if created is None or not isinstance(created.get("id"), str):
@@ -147,26 +158,29 @@ def created_call_is_listed(ctx: CheckContext, response: Response, case: Case) ->
     )
 
 
-def _calls_in(case: Case, response: Response) -> Iterator[dict[str, Any]]:
+def _calls_in(case: Case[Any], response: Response) -> Iterator[dict[str, Any]]:
     if _operation_id(case) not in {"createCall", "getCall", "listCalls"}:
         return
     if not 200 <= response.status_code < 300:
         return
     body = _json(response)
     for call in body if isinstance(body, list) else [body]:
-        if isinstance(call, dict) and isinstance(call.get("id"), str):
-            if isinstance(call.get("status"), str):
-                yield call
+        if (
+            isinstance(call, dict)
+            and isinstance(call.get("id"), str)
+            and isinstance(call.get("status"), str)
+        ):
+            yield call
 
 
 @schemathesis.check
 class CallStatusMovesForward:
-    """Across the whole run, no call is ever seen to move back in its lifecycle or leave a final status."""
+    """Across the whole run, no call is seen to move back or to leave a final status."""
 
     def __init__(self) -> None:
         self._last_seen: dict[str, str] = {}
 
-    def after_response(self, ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
         calls = list(_calls_in(case, response))
         if not calls:
             return True

@@ -1,4 +1,4 @@
-"""The call lifecycle the spec describes: created -> initiated -> sent -> received -> a final status.
+"""The call lifecycle the spec describes: created -> initiated -> sent -> received -> final.
 
 A call may skip steps (a call that cannot be placed goes straight to `failed`), but never moves
 back, and a final status never changes.

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 # Destinations enabled in the emulator's default workspace come first: Hypothesis shrinks towards
-# the start of a sampled list, so minimal failing examples use a number that can actually be dialled.
+# the start of a sampled list, so minimal failing examples use a number that can be dialled.
 _PREFERRED_REGIONS = ("IN", "US", "GB")
 _TYPES = (
     PhoneNumberType.MOBILE,

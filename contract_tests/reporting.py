@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import pytest
 import schemathesis
@@ -30,7 +30,7 @@ AREAS = {
 TEST_ERROR = "(test error)"
 
 
-def operation_id(case: Case) -> str:
+def operation_id(case: Case[Any]) -> str:
     raw = case.operation.definition.raw.get("operationId")
     return raw if isinstance(raw, str) else case.operation.label
 
@@ -39,7 +39,9 @@ def operation_id(case: Case) -> str:
 class Tally:
     """Passed / failed counts per (area, operation, check); which check raised which failure."""
 
-    counts: dict[tuple[str, str, str], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    counts: dict[tuple[str, str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0])
+    )
     check_of: dict[Failure, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, area: str, operation: str, check: str, passed: bool) -> None:
@@ -67,7 +69,7 @@ class ContractReport:
         self._checks_failed_before: int = 0
 
         def after_validate(
-            context: HookContext, case: Case, response: Response, results: list[CheckResult]
+            context: HookContext, case: Case[Any], response: Response, results: list[CheckResult]
         ) -> None:
             self._record_checks(case, results)
 
@@ -80,7 +82,7 @@ class ContractReport:
 
     # schemathesis: every check result of every response, in every phase
 
-    def _record_checks(self, case: Case, results: list[CheckResult]) -> None:
+    def _record_checks(self, case: Case[Any], results: list[CheckResult]) -> None:
         for result in results:
             self._tally.add("server", operation_id(case), result.name, result.failure is None)
             if result.failure is not None:
@@ -127,12 +129,15 @@ class ContractReport:
             self._done += 1
             self._outcomes[outcome] += 1
             if not self._tty or outcome != "passed":
-                self._line(f"[{self._done:>3}/{self._total}] {outcome:<7} {_area(report.nodeid)} {_name(report)}")
+                where = f"{_area(report.nodeid)} {_name(report)}"
+                self._line(f"[{self._done:>3}/{self._total}] {outcome:<7} {where}")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self._outcomes["error"] += 1
-            self._failures.append(f"collecting {report.nodeid}:\n{self.redact(str(report.longrepr))}")
+            self._failures.append(
+                f"collecting {report.nodeid}:\n{self.redact(str(report.longrepr))}"
+            )
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._progress("")
@@ -140,13 +145,18 @@ class ContractReport:
             self._write("\n" + failure.rstrip() + "\n")
         self._write("\n" + self._table() + "\n")
         elapsed = time.monotonic() - self._started
-        passed, failed = self._outcomes["passed"], self._outcomes["failed"] + self._outcomes["error"]
+        passed, failed = (
+            self._outcomes["passed"],
+            self._outcomes["failed"] + self._outcomes["error"],
+        )
         skipped = self._outcomes["skipped"]
         verdict = "conforms" if failed == 0 and session.exitstatus == 0 else "DOES NOT CONFORM"
         self._write(
             f"\nreplay this run: {self._replay}\n"
             f"{verdict} - {elapsed:.0f}s\n"
-            f"contract: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "") + "\n"
+            f"contract: {passed} passed, {failed} failed"
+            + (f", {skipped} skipped" if skipped else "")
+            + "\n"
         )
 
     # rendering
@@ -161,7 +171,9 @@ class ContractReport:
             return
         detail = str(report.longrepr) if report.longrepr is not None else "(no details)"
         if self._tally.failed_checks() == self._checks_failed_before:
-            operation = next((op for op in ("createCall", "getCall", "listCalls") if op in name), name)
+            operation = next(
+                (op for op in ("createCall", "getCall", "listCalls") if op in name), name
+            )
             self._tally.add(area, operation, TEST_ERROR, passed=False)
         self._failures.append(f"FAILED {area} {name} ({report.when})\n{_indent(detail)}")
 
@@ -183,7 +195,10 @@ class ContractReport:
                 rows.append([f"  {check}", *cells])
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines = [
-            "  ".join([row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)])
+            "  ".join(
+                [row[0].ljust(widths[0])]
+                + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
+            )
             for row in rows
         ]
         return "\n".join(line.rstrip() for line in lines)
@@ -211,7 +226,7 @@ class ContractReport:
 
 
 def _area(nodeid: str) -> str:
-    module = nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+    module = nodeid.split("::", maxsplit=1)[0].rsplit("/", 1)[-1].removesuffix(".py")
     return AREAS.get(module, module)
 
 
@@ -229,4 +244,3 @@ def _failure_groups(exc: BaseException) -> Iterable[FailureGroup]:
 
 def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
-

@@ -67,7 +67,9 @@ class Settings:
             token=token,
             app=env.get(APP) or EMBEDDED_APP,
             allow_calls=_natural(env, ALLOW_CALLS, 0),
-            destinations=tuple(n.strip() for n in env.get(DESTINATIONS, "").split(",") if n.strip()),
+            destinations=tuple(
+                n.strip() for n in env.get(DESTINATIONS, "").split(",") if n.strip()
+            ),
             agent_id=env.get(AGENT_ID) or EMBEDDED_AGENT_ID,
             seed=_natural(env, SEED, random.randrange(2**32)),  # noqa: S311 - a test seed, not a secret
             max_examples=max(1, _natural(env, MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES)),

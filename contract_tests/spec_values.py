@@ -43,7 +43,11 @@ def values_at(json_pointer: str) -> st.SearchStrategy[Any]:
     """Schema-valid JSON values for the schema at `json_pointer` in openapi.yaml."""
     register_formats()
     operation = _values_schema(json_pointer.replace("/paths/", "/paths/~1original", 1))
-    return operation["/values"]["POST"].as_strategy(GenerationMode.POSITIVE).map(lambda case: case.body)
+    return (
+        operation["/values"]["POST"]
+        .as_strategy(GenerationMode.POSITIVE)
+        .map(lambda case: case.body)
+    )
 
 
 def object_of(pointers: dict[str, str]) -> st.SearchStrategy[dict[str, Any]]:

@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from contract_tests.call_guard import CallGuard
 from contract_tests.gateway import LiveGateway
 from contract_tests.settings import Settings, current
+from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
 
 # Where `dialnexa-emulator` serves by default, so the curl a failure prints runs against it as is
 # (after putting the demo key in). In process, the host is only a name.
@@ -24,7 +25,7 @@ EMBEDDED_BASE_URL = "http://127.0.0.1:8000/v1"
 REQUEST_TIMEOUT = 10.0
 
 
-def embedded_emulator() -> ASGIApp:
+def embedded_emulator() -> Starlette:
     """The default target: the emulator with a clock that only moves when the suite moves it,
     so a seed replays the same call timelines."""
     return create_app(clock=FrozenClock())

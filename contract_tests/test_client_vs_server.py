@@ -126,13 +126,21 @@ async def place_and_follow(api: Api) -> None:
         if status in FINAL:
             return
         if not TARGET.advance_clock(POLL_STEP_SEC):
-            pytest.skip("the server has no clock to move: following a call to its end needs the emulator")
+            pytest.skip(
+                "the server has no clock to move: following a call to its end needs the emulator"
+            )
     pytest.fail(f"call {call.id} still `{status}` after {MAX_POLLS} polls")
 
 
 @pytest.mark.parametrize(
     "mode",
-    [pytest.param(mode, marks=pytest.mark.contract(operation="createCall", check=f"client_lifecycle_{mode}")) for mode in APIS],
+    [
+        pytest.param(
+            mode,
+            marks=pytest.mark.contract(operation="createCall", check=f"client_lifecycle_{mode}"),
+        )
+        for mode in APIS
+    ],
 )
 def test_client_places_a_call_and_follows_it_to_the_end(mode: str) -> None:
     if not TARGET.can_place_calls:

@@ -44,13 +44,15 @@ class Wire(httpx.MockTransport):
         self.sent.append(request)
         # json.dumps escapes everything non-ASCII, so any generated string survives the trip.
         content = json.dumps(self.body).encode()
-        return httpx.Response(self.status, content=content, headers={"Content-Type": "application/json"})
+        return httpx.Response(
+            self.status, content=content, headers={"Content-Type": "application/json"}
+        )
 
 
 def client_on(wire: Wire) -> AuthenticatedClient:
     return AuthenticatedClient(
         base_url=BASE_URL,
-        token="kid_test:sk_test",
+        token="kid_test:sk_test",  # noqa: S106 - a mock transport checks no key
         retries=RetryPolicy(max_retries=0),  # an error status is an answer to parse, not to retry
         httpx_args={"transport": wire},
     )
@@ -93,8 +95,10 @@ INTEGER_PARAMETERS = ("page", "limit")
 
 
 def _as_client_arguments(query: dict[str, Any]) -> dict[str, Any]:
-    """The generated values as the client's typed arguments (JSON Schema counts 3.0 as an integer)."""
-    arguments = {name: int(query[name]) for name in INTEGER_PARAMETERS if name in query}
+    """The generated values as the client's typed arguments (JSON Schema counts 3.0 as an int)."""
+    arguments: dict[str, Any] = {
+        name: int(query[name]) for name in INTEGER_PARAMETERS if name in query
+    }
     if "status" in query:
         arguments["status"] = [CallStatus(value) for value in query["status"]]
     return {**query, **arguments}
@@ -126,7 +130,9 @@ def test_list_calls_sends_the_filters_it_was_given(query: dict[str, Any]) -> Non
     list_calls.sync_detailed(client=client_on(wire), **arguments)
     [request] = wire.sent
     sent = _read_query(request)
-    assert set(sent) <= set(LIST_QUERY), f"undeclared query parameters: {set(sent) - set(LIST_QUERY)}"
+    assert set(sent) <= set(LIST_QUERY), (
+        f"undeclared query parameters: {set(sent) - set(LIST_QUERY)}"
+    )
     for name, value in sent.items():
         assert errors_at(LIST_QUERY[name], value) == [], name
     assert {name: sent.get(name) for name in query} == {
@@ -139,7 +145,8 @@ def test_list_calls_sends_the_filters_it_was_given(query: dict[str, Any]) -> Non
 Caller = Callable[[AuthenticatedClient], Any]
 CALLERS: dict[str, Caller] = {
     "createCall": lambda client: create_call.sync_detailed(
-        client=client, body=CreateCallRequest(agent_id="agt_abc123", to_phone_number="+919876543210")
+        client=client,
+        body=CreateCallRequest(agent_id="agt_abc123", to_phone_number="+919876543210"),
     ),
     "getCall": lambda client: get_call.sync_detailed("call_abc123", client=client),
     "listCalls": lambda client: list_calls.sync_detailed(client=client),
@@ -159,7 +166,7 @@ RESPONSES = [
 
 
 def _instants(value: Any) -> Any:
-    """A JSON value with the date-times of calls turned into datetimes, which compare as instants."""
+    """A JSON value with the calls' date-times as datetimes, which compare as instants."""
     if isinstance(value, list):
         return [_instants(item) for item in value]
     if isinstance(value, dict):

@@ -1,7 +1,8 @@
 """Deliberately broken DialNexa servers: the real emulator behind a small ASGI wrapper that
 deviates from the spec the way real servers do. The contract suite must catch every one.
 
-Each factory takes no arguments, so the suite can load it with `--app tests.contract.broken_servers:NAME`.
+Each factory takes no arguments, so the suite loads it with
+`--app tests.contract.broken_servers:NAME`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ class Request:
 class Broken:
     """The emulator with its requests and/or responses edited on the way through."""
 
-    def __init__(self, *, request: RequestEdit | None = None, response: ResponseEdit | None = None) -> None:
-        self.inner: Any = embedded_emulator()
+    def __init__(
+        self, *, request: RequestEdit | None = None, response: ResponseEdit | None = None
+    ) -> None:
+        self.inner = embedded_emulator()
         self.state = self.inner.state  # the suite moves the emulator's clock through it
         self._request, self._response = request, response
 
@@ -120,7 +123,9 @@ def malformed_calls() -> ASGIApp:
     }
 
     def response(request: Request, status: int, headers: Headers, body: bytes) -> Any:
-        operation = "createCall" if request.is_create else "getCall" if request.is_get_call else "listCalls"
+        operation = (
+            "createCall" if request.is_create else "getCall" if request.is_get_call else "listCalls"
+        )
         return edits[operation](request, status, headers, body)
 
     return Broken(response=response)
@@ -170,9 +175,23 @@ def server_error() -> ASGIApp:
     """listCalls fails with a 500 once `page` goes past 1000."""
 
     def response(request: Request, status: int, headers: Headers, body: bytes) -> Any:
-        pages = [int(p[5:]) for p in request.query.split("&") if p.startswith("page=") and p[5:].isdigit()]
+        pages = [
+            int(p[5:])
+            for p in request.query.split("&")
+            if p.startswith("page=") and p[5:].isdigit()
+        ]
         if request.is_list and any(page > 1000 for page in pages):
-            return 500, headers, b'{"statusCode":500,"message":"Internal server error","error":"Internal Server Error"}'
+            return (
+                500,
+                headers,
+                json.dumps(
+                    {
+                        "statusCode": 500,
+                        "message": "Internal server error",
+                        "error": "Internal Server Error",
+                    }
+                ).encode(),
+            )
         return status, headers, body
 
     return Broken(response=response)
@@ -199,7 +218,11 @@ def status_moves_back() -> ASGIApp:
     lists_calls = _edit_calls(edit)
 
     def response(request: Request, status: int, headers: Headers, body: bytes) -> Any:
-        return lists_calls(request, status, headers, body) if request.is_get_call else (status, headers, body)
+        return (
+            lists_calls(request, status, headers, body)
+            if request.is_get_call
+            else (status, headers, body)
+        )
 
     return Broken(response=response)
 
@@ -213,7 +236,11 @@ def forgetful() -> ASGIApp:
         if request.is_create and status == 201:
             return drop_metadata(request, status, headers, body)
         if request.is_get_call and status == 200:
-            return 404, headers, b'{"statusCode":404,"message":"Call not found","error":"Not Found"}'
+            return (
+                404,
+                headers,
+                b'{"statusCode":404,"message":"Call not found","error":"Not Found"}',
+            )
         if request.is_list and status == 200:
             return status, headers, b"[]"
         return status, headers, body

@@ -38,7 +38,7 @@ def run_suite(*args: str, env: dict[str, str] | None = None) -> Run:
         for name, value in os.environ.items()
         if not name.startswith(("CONTRACT_", "DIALNEXA_"))
     }
-    completed = subprocess.run(  # noqa: S603 - our own runner, fixed arguments
+    completed = subprocess.run(
         [sys.executable, "-m", "contract_tests", *args],
         cwd=ROOT,
         env={**environment, **(env or {})},

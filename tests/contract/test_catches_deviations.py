@@ -32,7 +32,10 @@ def test_the_real_emulator_conforms() -> None:
         (
             "malformed_calls",
             ALL_FLAT,
-            [("createCall", "response_schema_conformance"), ("listCalls", "response_schema_conformance")],
+            [
+                ("createCall", "response_schema_conformance"),
+                ("listCalls", "response_schema_conformance"),
+            ],
         ),
         ("wrong_content_type", ONLY_CREATE, [("createCall", "content_type_conformance")]),
         ("ignores_auth", ONLY_LIST, [("listCalls", "ignored_auth")]),
@@ -54,7 +57,9 @@ def test_the_real_emulator_conforms() -> None:
 def test_a_deviating_server_fails_naming_operation_and_check(
     variant: str, selection: tuple[str, ...], expected: list[tuple[str, str]]
 ) -> None:
-    run = run_suite("--app", f"tests.contract.broken_servers:{variant}", "--only", "server", *QUICK, *selection)
+    run = run_suite(
+        "--app", f"tests.contract.broken_servers:{variant}", "--only", "server", *QUICK, *selection
+    )
     assert run.returncode == 1, run.output
     assert "DOES NOT CONFORM" in run.output
     for operation, check in expected:

@@ -43,20 +43,27 @@ class AcceptsEverything:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
+        answer: Any = A_CALL
+        status = 200
         if scope["method"] == "POST" and scope["path"].rstrip("/").endswith("/calls"):
             self.creates.append(body)
-            status, answer = 201, A_CALL
+            status = 201
         else:
             self.reads += 1
-            status, answer = 200, A_CALL if scope["path"].startswith("/v1/calls/") else [A_CALL]
+            if not scope["path"].startswith("/v1/calls/"):
+                answer = [A_CALL]  # a page of calls
         await send(
-            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
         )
         await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
     def destinations(self) -> list[Any]:
         """The destination of every create received (None when it had none)."""
-        found = []
+        found: list[Any] = []
         for body in self.creates:
             try:
                 payload = json.loads(body)
@@ -111,7 +118,9 @@ def test_without_a_budget_no_call_can_ring_but_negative_tests_and_reads_run(
     accepts_everything: tuple[AcceptsEverything, str],
 ) -> None:
     server, base_url = accepts_everything
-    run = run_suite("--base-url", base_url, "--only", "server", *QUICK, env={"DIALNEXA_API_KEY": TOKEN})
+    run = run_suite(
+        "--base-url", base_url, "--only", "server", *QUICK, env={"DIALNEXA_API_KEY": TOKEN}
+    )
     assert run.returncode == 1, run.output
     assert server.creates, "negative creates were sent"
     assert server.reads > 0
@@ -132,6 +141,6 @@ def test_a_live_emulator_conforms_within_the_budget() -> None:
             env={"DIALNEXA_API_KEY": "kid_demo:sk_demo_secret"},
         )
     assert run.returncode == 0, run.output
-    calls = list(emulator.state.emulator.store.newest_first("default"))  # type: ignore[attr-defined]
+    calls = list(emulator.state.emulator.store.newest_first("default"))
     assert 1 <= len(calls) <= 3
     assert {call.to_phone_number for call in calls} == {DESTINATIONS[0]}

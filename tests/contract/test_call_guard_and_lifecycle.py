@@ -1,0 +1,85 @@
+"""The two rules the suite's safety and its lifecycle check rest on, case by case."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from contract_tests.call_guard import UNDIALABLE, CallGuard, is_create
+from contract_tests.lifecycle import transition_error
+
+ALLOWED = "+919876543210"
+
+
+def sent(guard: CallGuard, payload: object) -> object:
+    return json.loads(guard.screen(json.dumps(payload).encode()))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "creates"),
+    [
+        ("POST", "/v1/calls", True),
+        ("post", "/v1/calls/", True),
+        ("POST", "/V1/CALLS", True),
+        ("GET", "/v1/calls", False),
+        ("POST", "/v1/calls/call_1", False),
+    ],
+)
+def test_what_counts_as_a_create(method: str, path: str, creates: bool) -> None:
+    assert is_create(method, path) is creates
+
+
+def test_the_budget_lets_only_allowed_destinations_through_and_only_so_often() -> None:
+    guard = CallGuard(allow_calls=2, destinations=[ALLOWED])
+    assert sent(guard, {"to_phone_number": "+447400123456"}) == {"to_phone_number": UNDIALABLE}
+    assert sent(guard, {"to_phone_number": ALLOWED}) == {"to_phone_number": ALLOWED}
+    assert sent(guard, {"to_phone_number": ALLOWED, "agent_id": "a"})["to_phone_number"] == ALLOWED  # type: ignore[index]
+    assert sent(guard, {"to_phone_number": ALLOWED}) == {"to_phone_number": UNDIALABLE}
+    assert guard.placed == 2 and not guard.can_place
+
+
+def test_without_destinations_nothing_can_be_placed() -> None:
+    guard = CallGuard(allow_calls=5, destinations=[])
+    assert not guard.can_place
+    assert not guard.aim({"to_phone_number": ALLOWED})
+    assert sent(guard, {"to_phone_number": ALLOWED}) == {"to_phone_number": UNDIALABLE}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"[1, 2]", b"[1, 2]"),  # no destination to dial
+        (b'{"agent_id": "a"}', b'{"agent_id": "a"}'),
+        (b"not json", b"not json"),
+        (b"to_phone_number=%2B919876543210", b"{}"),  # a form a lenient server might read
+        (b'{"to_phone_number": 919876543210}', b'{"to_phone_number": "+0"}'),
+    ],
+)
+def test_bodies_that_name_no_allowed_destination_cannot_dial(body: bytes, expected: bytes) -> None:
+    assert CallGuard(allow_calls=1, destinations=[ALLOWED]).screen(body) == expected
+
+
+def test_aiming_rotates_through_the_allowed_destinations() -> None:
+    guard = CallGuard(allow_calls=3, destinations=[ALLOWED, "+447400123456"])
+    bodies = [{"to_phone_number": "+10"} for _ in range(3)]
+    assert all(guard.aim(body) for body in bodies)
+    assert [body["to_phone_number"] for body in bodies] == [ALLOWED, "+447400123456", ALLOWED]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "allowed"),
+    [
+        ("created", "initiated", True),
+        ("initiated", "completed", True),  # skipping steps is fine
+        ("created", "failed", True),
+        ("received", "received", True),
+        ("sent", "initiated", False),
+        ("received", "created", False),
+        ("completed", "busy", False),  # a final status is final
+        ("completed", "received", False),
+        ("initiated", "ringing", True),  # unknown values are the schema's business
+    ],
+)
+def test_statuses_only_move_forward(before: str, after: str, allowed: bool) -> None:
+    assert (transition_error(before, after) is None) is allowed

@@ -1,0 +1,100 @@
+"""scripts/contract-test's options: documented, validated, and turned into the suite's settings."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from contract_tests import cli
+from contract_tests.settings import Settings
+from tests.contract.conftest import ROOT
+
+
+def test_help_documents_every_option() -> None:
+    completed = subprocess.run(
+        [str(ROOT / "scripts" / "contract-test"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for option in (
+        "--base-url", "--token", "--app", "--allow-calls", "--to", "--agent-id",
+        "--seed", "--max-examples", "--thorough", "--only", "--junit",
+    ):  # fmt: skip
+        assert option in completed.stdout
+    assert "DIALNEXA_API_KEY" in completed.stdout and "DIALNEXA_BASE_URL" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["--allow-calls", "1"], "only apply to a live server"),
+        (["--base-url", "http://127.0.0.1:9/v1"], "needs --token"),
+        (["--base-url", "ftp://x/v1", "--token", "k:s"], "http(s) URL"),
+        (
+            ["--base-url", "http://127.0.0.1:9/v1", "--token", "k:s", "--allow-calls", "1"],
+            "needs --to",
+        ),
+        (["--base-url", "http://127.0.0.1:9/v1", "--token", "k:s", "--to", "+10"], "valid E.164"),
+        (
+            ["--base-url", "http://127.0.0.1:9/v1", "--token", "k:s", "--app", "m:f"],
+            "cannot be combined",
+        ),
+    ],
+)
+def test_unsafe_or_inconsistent_options_are_refused(
+    argv: list[str],
+    complaint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("DIALNEXA_BASE_URL", raising=False)
+    monkeypatch.delenv("DIALNEXA_API_KEY", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        cli.parse_args(argv)
+    assert exited.value.code == 2
+    assert complaint in capsys.readouterr().err
+
+
+def test_options_become_the_suites_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DIALNEXA_BASE_URL", raising=False)
+    monkeypatch.setenv("DIALNEXA_API_KEY", "kid_x:sk_y")
+    args, pytest_args = cli.parse_args(
+        ["--base-url", "https://sandbox.example/v1/", "--allow-calls", "2", "--to", "+919876543210",
+         "--seed", "42", "--thorough", "--", "-k", "client"]
+    )  # fmt: skip
+    settings = Settings.from_env(cli.environment(args))
+    assert settings.base_url == "https://sandbox.example/v1"
+    assert settings.token == "kid_x:sk_y"
+    assert (settings.allow_calls, settings.destinations) == (2, ("+919876543210",))
+    assert (settings.seed, settings.max_examples) == (42, cli.THOROUGH_MAX_EXAMPLES)
+    assert pytest_args == ["-k", "client"]
+
+
+def test_without_options_the_embedded_emulator_is_tested(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DIALNEXA_BASE_URL", raising=False)
+    monkeypatch.delenv("DIALNEXA_API_KEY", raising=False)
+    args, _ = cli.parse_args([])
+    settings = Settings.from_env(cli.environment(args))
+    assert not settings.is_live
+    assert settings.describe() == "the embedded emulator (in process)"
+
+
+def test_the_replay_command_keeps_the_options_but_not_the_secret() -> None:
+    argv = [
+        "--base-url",
+        "https://h/v1",
+        "--token",
+        "kid:secret",
+        "--junit",
+        "r.xml",
+        "--seed",
+        "1",
+        "--",
+        "-x",
+    ]
+    assert (
+        cli.replay_command(argv, 99)
+        == "scripts/contract-test --base-url https://h/v1 --seed 99 -- -x"
+    )
