@@ -16,6 +16,7 @@ from phonenumbers.phonenumberutil import PhoneNumberType
 
 from .app import create_app
 from .config import ConfigError, EmulatorConfig, Workspace, default_config, load_config
+from .http_protocol import GuardedHttpToolsProtocol
 
 DEFAULT_PORT = 8000
 
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         uvicorn.Config(
             app,
             loop="uvloop",
-            http="httptools",
+            http=GuardedHttpToolsProtocol,
             lifespan="off",
             access_log=False,
             log_level="warning",
