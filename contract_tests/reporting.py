@@ -1,6 +1,6 @@
 """The runner's console, as a pytest plugin: a progress line while tests run, then each failure
 (operation, check, what went wrong, a curl to reproduce it), a table of passed / failed counts
-per operation and check, and the seed that replays the run.
+per operation and check, and the command that replays the run.
 
 Every report passes through `redact` before any other plugin (JUnit included) sees it, so the
 API token never reaches the console or a file.
@@ -26,8 +26,8 @@ AREAS = {
     "test_client_vs_spec": "client",
     "test_client_vs_server": "client-server",
 }
-# The key under which a test that failed outside any named check is counted.
-TEST_ERROR = "(test error)"
+# The column of tests that failed outside any check (a crash, a timeout): the test is the row.
+OUTSIDE_CHECKS = "(no check)"
 
 
 def operation_id(case: Case[Any]) -> str:
@@ -169,12 +169,15 @@ class ContractReport:
             blocks = [self._render_group(group) for group in groups]
             self._failures.append(f"FAILED {area} {name}\n" + "\n".join(blocks))
             return
-        detail = str(report.longrepr) if report.longrepr is not None else "(no details)"
+        if exc is None or isinstance(exc, AssertionError):
+            # The test's own assertion: pytest's explanation (and Hypothesis' example) is the point.
+            detail = str(report.longrepr)
+        else:
+            # A crash (say, the server is unreachable): what happened, not the library's traceback.
+            notes = getattr(exc, "__notes__", [])
+            detail = "\n".join([f"{type(exc).__name__}: {exc}", *notes])
         if self._tally.failed_checks() == self._checks_failed_before:
-            operation = next(
-                (op for op in ("createCall", "getCall", "listCalls") if op in name), name
-            )
-            self._tally.add(area, operation, TEST_ERROR, passed=False)
+            self._tally.add(area, OUTSIDE_CHECKS, name, passed=False)
         self._failures.append(f"FAILED {area} {name} ({report.when})\n{_indent(detail)}")
 
     def _render_group(self, group: FailureGroup) -> str:

@@ -74,10 +74,8 @@ class ServerWorkflow(schema.as_state_machine()):  # type: ignore[misc]
             TARGET.advance_clock(TICK_SEC)
 
 
-_WorkflowTestCase: Any = ServerWorkflow.TestCase  # a class Hypothesis builds at run time
-
-
-class TestServerWorkflow(_WorkflowTestCase):  # type: ignore[misc]
+# ServerWorkflow.TestCase is a unittest class Hypothesis builds at run time, out of mypy's sight.
+class TestServerWorkflow(ServerWorkflow.TestCase):  # type: ignore[misc, name-defined]
     settings = hypothesis.settings(
         max_examples=current().max_examples,
         stateful_step_count=STATEFUL_STEPS,
