@@ -94,9 +94,10 @@ class ContractReport:
         self._total = len(session.items)
         self._write(f"DialNexa contract suite against {self._target}: {self._total} test(s)\n")
 
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        # Not in `pytest_runtest_setup`: pytest captures the output of setup, call and teardown.
         self._checks_failed_before = self._tally.failed_checks()
-        self._progress(f"running {_area(item.nodeid)} {item.name}")
+        self._progress(f"running {_area(nodeid)} {nodeid.split('::', 1)[-1]}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

@@ -36,6 +36,7 @@ class Api(Protocol):
     async def list(self, **filters: Any) -> list[Call]: ...
     async def create_detailed(self, body: CreateCallRequest) -> Any: ...
     async def get_detailed(self, call_id: str) -> Any: ...
+    async def close(self) -> None: ...
 
 
 def _client(token: str | None, *, asynchronous: bool) -> AuthenticatedClient:
@@ -68,6 +69,9 @@ class SyncApi:
     async def get_detailed(self, call_id: str) -> Any:
         return get_call.sync_detailed(call_id, client=self.client)
 
+    async def close(self) -> None:
+        self.client.get_httpx_client().close()
+
 
 class AsyncApi:
     def __init__(self, token: str | None = None) -> None:
@@ -88,12 +92,24 @@ class AsyncApi:
     async def get_detailed(self, call_id: str) -> Any:
         return await get_call.asyncio_detailed(call_id, client=self.client)
 
+    async def close(self) -> None:
+        await self.client.get_async_httpx_client().aclose()
+
 
 APIS: dict[str, Callable[..., Api]] = {"sync": SyncApi, "async": AsyncApi}
 
 
-def run(scenario: Awaitable[None]) -> None:
-    asyncio.run(scenario)  # type: ignore[arg-type]
+def run(mode: str, scenario: Callable[[Api], Awaitable[None]], token: str | None = None) -> None:
+    """Run `scenario` with the client in `mode`, closing its connections afterwards."""
+
+    async def main() -> None:
+        api = APIS[mode](token)
+        try:
+            await scenario(api)
+        finally:
+            await api.close()
+
+    asyncio.run(main())
 
 
 def a_call_request() -> CreateCallRequest:
@@ -145,7 +161,7 @@ async def place_and_follow(api: Api) -> None:
 def test_client_places_a_call_and_follows_it_to_the_end(mode: str) -> None:
     if not TARGET.can_place_calls:
         pytest.skip("placing a call on a live server needs --allow-calls and --to")
-    run(place_and_follow(APIS[mode]()))
+    run(mode, place_and_follow)
 
 
 def _status_cases() -> list[Any]:
@@ -190,8 +206,7 @@ def test_client_raises_the_typed_error(
     if status == 403 and TARGET.is_live:
         pytest.skip("which destinations a live workspace forbids is not known")
 
-    async def scenario() -> None:
-        api = APIS[mode](token)
+    async def scenario(api: Api) -> None:
         response = await provoke(api, status, detailed=True)
         assert response.status_code == status
         assert isinstance(response.parsed, Error)
@@ -201,4 +216,4 @@ def test_client_raises_the_typed_error(
         assert raised.value.status_code == status
         assert raised.value.error is not None and raised.value.error.status_code == status
 
-    run(scenario())
+    run(mode, scenario, token)
