@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,16 +27,26 @@ class ApiKey:
 
 class KeyRing:
     def __init__(self, keys: Iterable[ApiKey]) -> None:
-        self._keys = {key.id: key for key in keys}
+        self._digests = [(key, _digest(key.token)) for key in keys]
 
     def authenticate(self, authorization: str | None) -> ApiKey:
-        """The key the header names, or 401; an unknown key id and a wrong secret look alike."""
+        """The key the header names, or 401.
+
+        The token's digest is compared with every key's in constant time, with no early exit, so
+        the time taken depends only on how many keys there are: neither it nor the answer (one
+        401 for every failure) tells a known key id from an unknown one. Digests, not tokens, so
+        the comparison does not reveal a secret's length either.
+        """
         scheme, _, token = (authorization or "").partition(" ")
-        key_id, _, secret = token.strip().partition(":")
-        key = self._keys.get(key_id)
-        # Compare even for an unknown key id, so timing does not tell which ids exist.
-        expected = key.secret if key is not None else "\0unknown key id"
-        secret_matches = hmac.compare_digest(secret.encode(), expected.encode())
-        if key is None or not secret_matches or scheme.lower() != "bearer" or not secret:
+        presented = _digest(token.strip())
+        found = None
+        for key, digest in self._digests:
+            if hmac.compare_digest(presented, digest):
+                found = key
+        if found is None or scheme.lower() != "bearer":
             raise ApiError(401, UNAUTHORIZED)
-        return key
+        return found
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()

@@ -1,31 +1,36 @@
-"""`dialnexa-emulator`: serve the emulator over HTTP with uvicorn (uvloop + httptools)."""
+"""`dialnexa-emulator`: check the options, print how to use the emulator, and serve it."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import shlex
 import socket
 import sys
 from collections.abc import Sequence
 
 import phonenumbers
-import uvicorn
 from phonenumbers import PhoneNumberFormat
 from phonenumbers.phonenumberutil import PhoneNumberType
 
-from .app import create_app
 from .config import ConfigError, EmulatorConfig, Workspace, default_config, load_config
-from .http_protocol import GuardedHttpToolsProtocol
+from .serving import ServeOptions, serve
+from .sqlite_state import StateFile, StateFileError
 
 DEFAULT_PORT = 8000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.workers > 1 and not args.state:
+        parser.error("--workers needs --state: workers share calls only through the state file")
     try:
         config = load_config(args.config) if args.config else default_config()
-    except ConfigError as exc:
+        if args.state:
+            StateFile(args.state).close()  # created or checked here, before any worker opens it
+    except (ConfigError, StateFileError) as exc:
         print(f"dialnexa-emulator: error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -37,25 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
 
-    app = create_app(config)
-    app.state.emulator.control_plane = args.control_plane
     host, port = sock.getsockname()[:2]
     origin = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-    print(banner(config, origin, args.control_plane), flush=True)
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            loop="uvloop",
-            http=GuardedHttpToolsProtocol,
-            lifespan="off",
-            access_log=False,
-            log_level="warning",
-            server_header=False,
-        )
-    )
-    logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
-    server.run(sockets=[sock])
+    print(banner(config, origin, args.control_plane, args.state, args.workers), flush=True)
+    serve(ServeOptions(args.config, args.state, args.control_plane), sock, args.workers)
     return 0
 
 
@@ -77,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
         "--config",
         metavar="FILE",
         help="TOML config with workspaces, outcome rules and timing (default: built in)",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep calls, balances and the clock in this SQLite file, across restarts and "
+        "shared by workers; created if missing (default: in memory, lost on exit)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="serve from this many processes; more than 1 needs --state (default: %(default)s)",
     )
     parser.add_argument(
         "--control-plane",
@@ -103,7 +105,13 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(config: EmulatorConfig, origin: str, control_plane: str) -> str:
+def banner(
+    config: EmulatorConfig,
+    origin: str,
+    control_plane: str,
+    state_file: str | None = None,
+    workers: int = 1,
+) -> str:
     workspace = config.workspaces[0]
     key = workspace.api_keys[0]
     lines = [
@@ -126,6 +134,8 @@ def banner(config: EmulatorConfig, origin: str, control_plane: str) -> str:
         "off": "disabled",
     }
     lines.append(f"  control plane  {origin}/_emulator/   ({access[control_plane]})")
+    kept = f"{state_file} (kept across restarts)" if state_file else "in memory (lost on exit)"
+    lines.append(f"  state          {kept}" + (f", {workers} workers" if workers > 1 else ""))
     to_number = _example_destination(workspace)
     if agent is not None and to_number is not None:
         body = f'{{"agent_id": "{agent.id}", "to_phone_number": "{to_number}"}}'
@@ -145,15 +155,3 @@ def _example_destination(workspace: Workspace) -> str | None:
         if number is not None:
             return phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return None
-
-
-def _hide_dropped_connections(record: logging.LogRecord) -> bool:
-    """A dropped connection is a fault someone asked for, not a crash worth a traceback."""
-    from .inprocess import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
-
-    dropped = record.exc_info is not None and isinstance(record.exc_info[1], ConnectionDropped)
-    if dropped:
-        print(
-            "dialnexa-emulator: dropped a connection after commit (injected fault)", file=sys.stderr
-        )
-    return not dropped
