@@ -13,33 +13,9 @@ from dialnexa_client.api.calls import create_call, get_call
 from dialnexa_client.models import Call, CallStatus, CreateCallRequest, Metadata
 
 from tests.conftest import Validator
+from tests.seed import SEED_COMPLETED, SEED_CREATED, SEED_REQUEST
 
 TOKEN = "kid_test:sk_test_secret"
-SEED_REQUEST = {
-    "agent_id": "agt_abc123",
-    "to_phone_number": "+919876543210",
-    "from_phone_number": "+912234567890",
-    "agent_version_number": 3,
-    "metadata": {"customer_name": "Priya Sharma", "account_id": "ACC-9912"},
-}
-SEED_CREATED = {
-    "id": "call_abc123",
-    "to_phone_number": "+919876543210",
-    "agent_id": "agt_abc123",
-    "agent_version_number": 1,
-    "status": "initiated",
-    "created_at": "2024-03-01T10:00:00.000Z",
-}
-SEED_COMPLETED = {
-    "id": "call_x9y3zp4mq7r1",
-    "status": "completed",
-    "agent_id": "agt_k7m2nq9xw4p8",
-    "to_phone_number": "+919876543210",
-    "from_phone_number": "+912234567890",
-    "duration_sec": 142,
-    "created_at": "2024-05-01T14:22:00.000Z",
-    "ended_at": "2024-05-01T14:24:22.000Z",
-}
 
 
 def client_answering(

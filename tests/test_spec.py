@@ -10,6 +10,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from tests.conftest import Validator, load_spec, validator_factory
+from tests.seed import SEED_COMPLETED, SEED_CREATED
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -148,28 +149,10 @@ def test_a_broken_example_is_caught(mutate: Callable[[dict[str, Any]], object], 
 
 def test_both_seed_responses_are_calls(validator_at: Callable[[str], Validator]) -> None:
     """The fresh 201 and the completed call of DialNexa's reference page both validate as Call."""
-    fresh: dict[str, Any] = {
-        "id": "call_abc123",
-        "to_phone_number": "+919876543210",
-        "agent_id": "agt_abc123",
-        "agent_version_number": 1,
-        "status": "initiated",
-        "created_at": "2024-03-01T10:00:00.000Z",
-    }
-    completed: dict[str, Any] = {
-        "id": "call_x9y3zp4mq7r1",
-        "status": "completed",
-        "agent_id": "agt_k7m2nq9xw4p8",
-        "to_phone_number": "+919876543210",
-        "from_phone_number": "+912234567890",
-        "duration_sec": 142,
-        "created_at": "2024-05-01T14:22:00.000Z",
-        "ended_at": "2024-05-01T14:24:22.000Z",
-    }
     call = validator_at("/components/schemas/Call")
-    assert call.is_valid(fresh)
-    assert call.is_valid(completed)
-    assert not call.is_valid({**fresh, "status": "ringing"})
+    assert call.is_valid(SEED_CREATED)
+    assert call.is_valid(SEED_COMPLETED)
+    assert not call.is_valid({**SEED_CREATED, "status": "ringing"})
 
 
 def test_every_operation_is_documented() -> None:
