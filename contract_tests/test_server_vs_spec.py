@@ -19,7 +19,6 @@ schema = load_server_schema(TARGET)
 # Seconds the emulator's clock moves before each request: enough for calls to walk their whole
 # lifecycle within a scenario, so the lifecycle check sees statuses change.
 TICK_SEC = 3.0
-STATEFUL_STEPS = 8
 
 
 def may_send(case: Case[Any]) -> bool:
@@ -76,9 +75,10 @@ class ServerWorkflow(schema.as_state_machine()):  # type: ignore[misc]
 
 # ServerWorkflow.TestCase is a unittest class Hypothesis builds at run time, out of mypy's sight.
 class TestServerWorkflow(ServerWorkflow.TestCase):  # type: ignore[misc, name-defined]
+    # The pytest plugin leaves scenario settings to us: the run's count, the toml's length.
     settings = hypothesis.settings(
         max_examples=current().max_examples,
-        stateful_step_count=STATEFUL_STEPS,
+        stateful_step_count=schema.config.phases.stateful.max_steps,
         deadline=None,
         database=None,
         suppress_health_check=list(hypothesis.HealthCheck),
