@@ -31,7 +31,6 @@ class CallGuard:
         self._destinations = tuple(destinations)
         self._next_destination = itertools.cycle(self._destinations)
         self._lock = threading.Lock()
-        self.placed = 0
 
     @property
     def can_place(self) -> bool:
@@ -57,7 +56,6 @@ class CallGuard:
         with self._lock:
             if payload["to_phone_number"] in self._destinations and self._remaining > 0:
                 self._remaining -= 1
-                self.placed += 1
                 return body
         payload["to_phone_number"] = UNDIALABLE
         return json.dumps(payload).encode()

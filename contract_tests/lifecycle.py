@@ -12,10 +12,6 @@ FINAL = frozenset(
 )
 
 
-def is_final(status: str) -> bool:
-    return status in FINAL
-
-
 def _rank(status: str) -> int | None:
     if status in FINAL:
         return len(IN_FLIGHT)
@@ -30,7 +26,7 @@ def transition_error(before: str, after: str) -> str | None:
     before_rank, after_rank = _rank(before), _rank(after)
     if before_rank is None or after_rank is None or before == after:
         return None
-    if is_final(before):
+    if before in FINAL:
         return f"status changed from final `{before}` to `{after}`"
     if after_rank < before_rank:
         return f"status moved back from `{before}` to `{after}`"
