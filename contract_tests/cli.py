@@ -33,7 +33,8 @@ Without --base-url it tests the embedded emulator in process (no network, no acc
 placed unless --allow-calls and --to say so: every create beyond the budget, or to any other
 number, is sent with an undialable destination. Negative tests and reads always run.
 
-Exit status: 0 when everything conforms, 1 when any check failed, 2 on bad options.
+Exit status: 0 when everything conforms, 1 when anything does not, 2 on bad options, other
+non-zero values when the suite itself could not run (pytest's: 3 internal error, 5 no tests).
 """
 
 EPILOG = """\

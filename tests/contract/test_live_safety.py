@@ -90,6 +90,8 @@ def test_at_most_the_allowed_calls_ring_and_only_allowed_numbers(
     run = run_suite(
         "--base-url",
         base_url,
+        "--token",  # on the command line, where it is easiest to leak
+        TOKEN,
         "--allow-calls",
         "2",
         "--to",
@@ -97,7 +99,6 @@ def test_at_most_the_allowed_calls_ring_and_only_allowed_numbers(
         "--junit",
         str(junit),
         *QUICK,
-        env={"DIALNEXA_API_KEY": TOKEN},
     )
     assert run.returncode == 1, run.output  # it accepts invalid input, ignores auth, ...
     dialable = [number for number in server.destinations() if number not in (None, UNDIALABLE)]
