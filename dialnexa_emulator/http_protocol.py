@@ -74,6 +74,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._refused:
             return
         self._refused = True
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if cycle.response_started:  # half an answer is out: nothing else can be said
+                self.transport.close()
+                return
+            # The app still works on this request: it now sees a disconnect, and its answer goes
+            # nowhere (uvicorn drops what is sent on a disconnected cycle).
+            cycle.disconnected = True
+            cycle.message_event.set()
         body = orjson.dumps(
             {"statusCode": status, "message": message, "error": HTTPStatus(status).phrase}
         )
