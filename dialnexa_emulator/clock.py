@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -67,6 +68,9 @@ def _check_forward(seconds: float) -> None:
         raise ValueError(f"the clock only moves forward; got {seconds} seconds")
 
 
+@lru_cache(maxsize=4096)  # a call's times are written on every read of it
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and `Z`, as DialNexa writes times."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # without "+00:00"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import secrets
+import string
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,14 +13,14 @@ from itertools import islice
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Receive, Scope
 
 from .body import read_json_body
 from .clock import iso
 from .config import Workspace
 from .emulator import Emulator
 from .lifecycle import OUTCOMES, plan_call, transcript
-from .responses import ApiError, JSONResponse
+from .responses import ApiError
 from .spec import Operation
 from .store import CallRecord
 
@@ -26,17 +29,48 @@ from .store import CallRecord
 class Context:
     """One authenticated API request."""
 
-    request: Request
+    scope: Scope
+    receive: Receive
     operation: Operation
     emulator: Emulator
     workspace: Workspace
     now: datetime
 
+    @property
+    def request(self) -> Request:
+        return Request(self.scope, self.receive)
 
-Handler = Callable[[Context], Awaitable[Response]]
+
+# A handler's answer: the status and the JSON content of a successful response.
+Handler = Callable[[Context], Awaitable[tuple[int, Any]]]
+
+_ID_ALPHABET = string.ascii_letters + string.digits
 
 
-async def create_call(ctx: Context) -> Response:
+class CallIds:
+    """Unique call ids, cheaply: a random per-process prefix and a counter.
+
+    An emulator's ids must be unique, not unguessable. The prefix (12 random letters and digits)
+    keeps ids unique across worker processes and restarts sharing a state file; a forked child
+    draws a new prefix, so it never repeats its parent's ids.
+    """
+
+    def __init__(self) -> None:
+        self._renew()
+        os.register_at_fork(after_in_child=self._renew)
+
+    def _renew(self) -> None:
+        self._prefix = "call_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+        self._counter = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter)}"
+
+
+_call_ids = CallIds()
+
+
+async def create_call(ctx: Context) -> tuple[int, Any]:
     body = await read_json_body(ctx.request)
     ctx.operation.check_body(body)
     assert isinstance(body, dict)  # the schema says it is an object
@@ -61,7 +95,7 @@ async def create_call(ctx: Context) -> Response:
     plan = plan_call(to_number, created_at, config.outcomes, config.timing)
     metadata = body.get("metadata", {})
     call = CallRecord(
-        id=f"call_{secrets.token_hex(7)}",
+        id=_call_ids.next(),
         workspace_id=workspace.id,
         agent_id=agent.id,
         agent_version_number=version,
@@ -74,22 +108,22 @@ async def create_call(ctx: Context) -> Response:
     )
     if not ctx.emulator.store.charge_and_add(call, workspace.call_cost):
         raise ApiError(402, "Insufficient billing wallet balance")
-    return JSONResponse(call_json(call, ctx.now), status_code=201)
+    return 201, call_json(call, ctx.now)
 
 
-async def get_call(ctx: Context) -> Response:
+async def get_call(ctx: Context) -> tuple[int, Any]:
     assert ctx.operation.path_parameters is not None
     try:
-        params = ctx.operation.path_parameters.parse(list(ctx.request.path_params.items()))
+        params = ctx.operation.path_parameters.parse(list(ctx.scope["path_params"].items()))
     except ApiError:
         raise ApiError(400, "Invalid call ID format") from None
     call = ctx.emulator.store.get(ctx.workspace.id, params["call_id"])
     if call is None:
         raise ApiError(404, "Call not found")
-    return JSONResponse(call_json(call, ctx.now))
+    return 200, call_json(call, ctx.now)
 
 
-async def list_calls(ctx: Context) -> Response:
+async def list_calls(ctx: Context) -> tuple[int, Any]:
     assert ctx.operation.query is not None
     params = ctx.operation.query.parse(ctx.request.query_params.multi_items())
     calls = ctx.emulator.store.newest_first(
@@ -100,7 +134,7 @@ async def list_calls(ctx: Context) -> Response:
         calls = (call for call in calls if call.status_at(ctx.now) in wanted)
     start = (params["page"] - 1) * params["limit"]
     page = islice(calls, start, start + params["limit"])
-    return JSONResponse([call_json(call, ctx.now) for call in page])
+    return 200, [call_json(call, ctx.now) for call in page]
 
 
 HANDLERS: dict[str, Handler] = {

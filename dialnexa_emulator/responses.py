@@ -63,5 +63,27 @@ class ApiError(Exception):
 def error_response(
     status: int, message: str | list[str], headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    body = {"statusCode": status, "message": message, "error": REASONS[status]}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(envelope(status, message), status_code=status, headers=headers)
+
+
+def envelope(status: int, message: str | list[str]) -> dict[str, Any]:
+    return {"statusCode": status, "message": message, "error": REASONS[status]}
+
+
+RawHeaders = list[tuple[bytes, bytes]]
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+def json_head(body: bytes, headers: Mapping[str, str] | None = None) -> RawHeaders:
+    """The raw ASGI headers a `JSONResponse(..., headers=headers)` of `body` sends, same order."""
+    if not headers:
+        return [(b"content-length", str(len(body)).encode()), _JSON_CONTENT_TYPE]
+    raw = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+    present = {name for name, _ in raw}
+    if b"content-length" not in present:
+        raw.append((b"content-length", str(len(body)).encode()))
+    if b"content-type" not in present:
+        raw.append(_JSON_CONTENT_TYPE)
+    return raw

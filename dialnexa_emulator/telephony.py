@@ -37,6 +37,12 @@ def region_of(number: PhoneNumber) -> str:
     return phonenumbers.region_code_for_number(number) or "ZZ"
 
 
+@lru_cache(maxsize=8192)
+def _region_of_e164(value: str) -> str:
+    number = parse_e164(value)
+    return region_of(number) if number is not None else "ZZ"
+
+
 @dataclass(frozen=True, slots=True)
 class Destination:
     """A country a workspace may call, optionally only numbers starting with one of `prefixes`."""
@@ -68,8 +74,7 @@ class Telephony:
                 "No destination countries are enabled for this workspace. "
                 "Enable one in Workspace Settings > Telephony Config."
             )
-        number = parse_e164(e164)
-        region = region_of(number) if number is not None else "ZZ"
+        region = _region_of_e164(e164)
         if any(d.country == region and d.allows(e164) for d in self.destinations):
             return None
         return (
