@@ -1,20 +1,21 @@
-import asyncio
 import logging
 import random
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Self
+from functools import cache
+from typing import Any, Protocol, Self
 
 import httpx
 from attrs import define, evolve, field, frozen
 from attrs.validators import ge, le
-from httpx_retries import Retry, aretry_request, retry_request
 
 from . import errors
 
 logger = logging.getLogger(__package__)
+
+_SEND_KWARGS = ("auth", "follow_redirects")  # for httpx.Client.send, not build_request (as httpx-retries)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """30 s to send and to read (DialNexa: enough for POST /calls); 5 s to connect, so that the one
@@ -23,6 +24,13 @@ failure a create may be retried after (the request never left) is found quickly.
 
 def _as_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+
+
+async def _async_sleep(seconds: float) -> None:
+    """`asyncio.sleep`, with asyncio imported when first needed rather than with the client."""
+    import asyncio  # noqa: PLC0415
+
+    await asyncio.sleep(seconds)
 
 
 @frozen
@@ -47,7 +55,7 @@ class RetryPolicy:
     jitter: float = field(default=0.25, validator=[ge(0), le(1)])
     statuses: frozenset[int] = frozenset({429, 502, 503, 504})
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-    async_sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    async_sleep: Callable[[float], Awaitable[None]] = field(default=_async_sleep, repr=False)
 
     def should_retry(self, method: str, outcome: int | Exception, retry: int) -> bool:
         """Whether to make retry number `retry` (1 for the first) after `outcome`: a status code or the
@@ -71,46 +79,122 @@ class RetryPolicy:
         return backoff * (1 - self.jitter * rand)
 
 
-class _Attempts(Retry):
-    """httpx-retries' retry loop for one request, with every decision taken by a RetryPolicy."""
+class _AttemptsLike(Protocol):
+    """What the retry loop needs of httpx-retries' `Retry` (as steered by a RetryPolicy)."""
 
-    def __init__(self, policy: RetryPolicy, method: str, attempts_made: int = 0) -> None:
-        super().__init__(total=policy.max_retries, attempts_made=attempts_made)
-        self.policy = policy
-        self.method = method
+    def increment(self) -> "_AttemptsLike": ...
+    def is_exhausted(self) -> bool: ...
+    def is_retryable_exception(self, exception: Exception) -> bool: ...
+    def is_retryable_status_code(self, status_code: int) -> bool: ...
+    def sleep(self, response: httpx.Response | Exception) -> None: ...
+    async def asleep(self, response: httpx.Response | Exception) -> None: ...
 
-    def is_retryable_method(self, method: str) -> bool:
-        return True  # the policy decides per outcome
 
-    def is_retryable_status_code(self, status_code: int) -> bool:
-        return self.policy.should_retry(self.method, status_code, self.attempts_made + 1)
+@cache
+def _attempts_class() -> Callable[[RetryPolicy, str], _AttemptsLike]:
+    """httpx-retries' `Retry`, steered by a RetryPolicy; httpx-retries is imported on the first retry
+    only (a request that succeeds at once never needs it)."""
+    from httpx_retries import Retry  # noqa: PLC0415
 
-    def is_retryable_exception(self, exception: Exception) -> bool:
-        return self.policy.should_retry(self.method, exception, self.attempts_made + 1)
+    class _Attempts(Retry):
+        """httpx-retries' retry loop for one request, with every decision taken by a RetryPolicy."""
 
-    def increment(self) -> "_Attempts":
-        return _Attempts(self.policy, self.method, self.attempts_made + 1)
+        def __init__(self, policy: RetryPolicy, method: str, attempts_made: int = 0) -> None:
+            super().__init__(total=policy.max_retries, attempts_made=attempts_made)
+            self.policy = policy
+            self.method = method
 
-    def _delay(self, failed: httpx.Response | Exception) -> float:
-        # Called after increment(): attempts_made is the number of the retry about to be made.
-        headers = failed.headers if isinstance(failed, httpx.Response) else {}
-        seconds = self.policy.delay(self.attempts_made, headers, now=datetime.now(UTC), rand=random.random())
-        reason = f"HTTP {failed.status_code}" if isinstance(failed, httpx.Response) else type(failed).__name__
-        logger.info(
-            "%s failed (%s); retry %d of %d in %.2f s",
-            self.method,
-            reason,
-            self.attempts_made,
-            self.policy.max_retries,
-            seconds,
-        )
-        return seconds
+        def is_retryable_method(self, method: str) -> bool:
+            return True  # the policy decides per outcome
 
-    def sleep(self, response: httpx.Response | Exception) -> None:
-        self.policy.sleep(self._delay(response))
+        def is_retryable_status_code(self, status_code: int) -> bool:
+            return self.policy.should_retry(self.method, status_code, self.attempts_made + 1)
 
-    async def asleep(self, response: httpx.Response | Exception) -> None:
-        await self.policy.async_sleep(self._delay(response))
+        def is_retryable_exception(self, exception: Exception) -> bool:
+            return self.policy.should_retry(self.method, exception, self.attempts_made + 1)
+
+        def increment(self) -> "_Attempts":
+            return _Attempts(self.policy, self.method, self.attempts_made + 1)
+
+        def _delay(self, failed: httpx.Response | Exception) -> float:
+            # Called after increment(): attempts_made is the number of the retry about to be made.
+            headers = failed.headers if isinstance(failed, httpx.Response) else {}
+            seconds = self.policy.delay(self.attempts_made, headers, now=datetime.now(UTC), rand=random.random())
+            reason = f"HTTP {failed.status_code}" if isinstance(failed, httpx.Response) else type(failed).__name__
+            logger.info(
+                "%s failed (%s); retry %d of %d in %.2f s",
+                self.method,
+                reason,
+                self.attempts_made,
+                self.policy.max_retries,
+                seconds,
+            )
+            return seconds
+
+        def sleep(self, response: httpx.Response | Exception) -> None:
+            self.policy.sleep(self._delay(response))
+
+        async def asleep(self, response: httpx.Response | Exception) -> None:
+            await self.policy.async_sleep(self._delay(response))
+
+    return _Attempts
+
+
+def _retry(
+    send: Callable[[httpx.Request], httpx.Response],
+    request: httpx.Request,
+    method: str,
+    policy: RetryPolicy,
+    failed: httpx.Response | Exception,
+) -> httpx.Response:
+    """httpx-retries' retry loop, entered after a first attempt that `policy` retries: the same
+    decisions, waits and log lines as `retry_request` from there on."""
+    attempts = _attempts_class()(policy, method)
+    request.extensions.setdefault("retry", attempts)
+    while True:
+        if isinstance(failed, httpx.Response):
+            failed.close()
+        attempts = attempts.increment()
+        attempts.sleep(failed)
+        try:
+            response = send(request)
+        except Exception as exc:
+            if attempts.is_exhausted() or not attempts.is_retryable_exception(exc):
+                raise
+            failed = exc
+            continue
+        if attempts.is_exhausted() or not attempts.is_retryable_status_code(response.status_code):
+            response.extensions["retry"] = attempts
+            return response
+        failed = response
+
+
+async def _aretry(
+    send: Callable[[httpx.Request], Awaitable[httpx.Response]],
+    request: httpx.Request,
+    method: str,
+    policy: RetryPolicy,
+    failed: httpx.Response | Exception,
+) -> httpx.Response:
+    """Async `_retry`."""
+    attempts = _attempts_class()(policy, method)
+    request.extensions.setdefault("retry", attempts)
+    while True:
+        if isinstance(failed, httpx.Response):
+            await failed.aclose()
+        attempts = attempts.increment()
+        await attempts.asleep(failed)
+        try:
+            response = await send(request)
+        except Exception as exc:
+            if attempts.is_exhausted() or not attempts.is_retryable_exception(exc):
+                raise
+            failed = exc
+            continue
+        if attempts.is_exhausted() or not attempts.is_retryable_status_code(response.status_code):
+            response.extensions["retry"] = attempts
+            return response
+        failed = response
 
 
 @define
@@ -192,8 +276,27 @@ class Client:
         """
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        client = self.get_httpx_client()
+        send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
+        request = client.build_request(method, url, **kwargs)
+
+        def send(request: httpx.Request) -> httpx.Response:
+            return client.send(request, **send_kwargs)
+
+        # The first attempt goes straight out; the retry loop starts only if the policy retries it.
+        failed: httpx.Response | Exception
         try:
-            return retry_request(self.get_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs)
+            try:
+                response = send(request)
+            except Exception as exc:
+                if not self.retries.should_retry(method, exc, 1):
+                    raise
+                failed = exc
+            else:
+                if not self.retries.should_retry(method, response.status_code, 1):
+                    return response
+                failed = response
+            return _retry(send, request, method, self.retries, failed)
         except httpx.TransportError as exc:
             raise errors.connection_error(exc, method) from exc
 
@@ -231,10 +334,26 @@ class Client:
         """Async `request`."""
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        client = self.get_async_httpx_client()
+        send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
+        request = client.build_request(method, url, **kwargs)
+
+        async def send(request: httpx.Request) -> httpx.Response:
+            return await client.send(request, **send_kwargs)
+
+        failed: httpx.Response | Exception
         try:
-            return await aretry_request(
-                self.get_async_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs
-            )
+            try:
+                response = await send(request)
+            except Exception as exc:
+                if not self.retries.should_retry(method, exc, 1):
+                    raise
+                failed = exc
+            else:
+                if not self.retries.should_retry(method, response.status_code, 1):
+                    return response
+                failed = response
+            return await _aretry(send, request, method, self.retries, failed)
         except httpx.TransportError as exc:
             raise errors.connection_error(exc, method) from exc
 
@@ -337,8 +456,27 @@ class AuthenticatedClient:
         """
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        client = self.get_httpx_client()
+        send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
+        request = client.build_request(method, url, **kwargs)
+
+        def send(request: httpx.Request) -> httpx.Response:
+            return client.send(request, **send_kwargs)
+
+        # The first attempt goes straight out; the retry loop starts only if the policy retries it.
+        failed: httpx.Response | Exception
         try:
-            return retry_request(self.get_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs)
+            try:
+                response = send(request)
+            except Exception as exc:
+                if not self.retries.should_retry(method, exc, 1):
+                    raise
+                failed = exc
+            else:
+                if not self.retries.should_retry(method, response.status_code, 1):
+                    return response
+                failed = response
+            return _retry(send, request, method, self.retries, failed)
         except httpx.TransportError as exc:
             raise errors.connection_error(exc, method) from exc
 
@@ -379,10 +517,26 @@ class AuthenticatedClient:
         """Async `request`."""
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        client = self.get_async_httpx_client()
+        send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
+        request = client.build_request(method, url, **kwargs)
+
+        async def send(request: httpx.Request) -> httpx.Response:
+            return await client.send(request, **send_kwargs)
+
+        failed: httpx.Response | Exception
         try:
-            return await aretry_request(
-                self.get_async_httpx_client(), method, url, retry=_Attempts(self.retries, method), **kwargs
-            )
+            try:
+                response = await send(request)
+            except Exception as exc:
+                if not self.retries.should_retry(method, exc, 1):
+                    raise
+                failed = exc
+            else:
+                if not self.retries.should_retry(method, response.status_code, 1):
+                    return response
+                failed = response
+            return await _aretry(send, request, method, self.retries, failed)
         except httpx.TransportError as exc:
             raise errors.connection_error(exc, method) from exc
 
