@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import sys
@@ -38,7 +39,22 @@ def build_app(options: ServeOptions) -> Starlette:
     if state is not None:
         emulator.store = SqliteStore(state, {w.id: w.balance for w in config.workspaces})
     logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
+    _tune_gc()
     return app
+
+
+def _tune_gc() -> None:
+    """Shorten the latency tail the cyclic garbage collector adds while serving.
+
+    Full collections walk every tracked object, and the stored calls only grow: each one paused
+    every request in flight for longer. What start-up built (the spec, validators, phone-number
+    metadata) is frozen out of every later collection, and a full collection waits for 100 young
+    ones instead of 10 (young collections, and refcounting, still free garbage as before).
+    """
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
 
 
 def serve(options: ServeOptions, sock: socket.socket, workers: int) -> None:
