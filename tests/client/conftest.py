@@ -3,19 +3,16 @@ served over loopback by uvicorn."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from dialnexa_client import AuthenticatedClient, RetryPolicy
 from starlette.applications import Starlette
 
 from dialnexa_emulator import SyncASGITransport, create_app
+from tests.serving import served
 
 TOKEN = "kid_demo:sk_demo_secret"
 SECRET = "sk_demo_secret"
@@ -142,20 +139,5 @@ def emulator_client(in_process: InProcess, sleeps: Sleeps) -> AuthenticatedClien
 def served_emulator(emulator_app: Starlette) -> Iterator[str]:
     """The emulator served by uvicorn on a free loopback port, for real connection drops and
     timeouts; yields the server's root URL (API under /v1, control plane under /_emulator)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    host, port = sock.getsockname()
-    config = uvicorn.Config(emulator_app, log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with served(emulator_app) as root:
+        yield root

@@ -1,21 +1,13 @@
 """Run the contract suite the way a user does (`python -m contract_tests ...` in a subprocess),
-against in-process apps or servers on a free loopback port."""
+against in-process apps or servers on a free loopback port (`tests.serving.served`)."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import uvicorn
-from starlette.types import ASGIApp
 
 ROOT = Path(__file__).resolve().parents[2]
 # Small, fixed runs: these tests are about what the suite reports, not about searching hard.
@@ -48,24 +40,3 @@ def run_suite(*args: str, env: dict[str, str] | None = None) -> Run:
         check=False,
     )
     return Run(completed.returncode, completed.stdout + completed.stderr)
-
-
-@contextmanager
-def served(app: ASGIApp) -> Iterator[str]:
-    """`app` served by uvicorn on a free loopback port; yields its root URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    host, port = sock.getsockname()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

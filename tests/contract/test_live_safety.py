@@ -15,7 +15,8 @@ from starlette.types import Receive, Scope, Send
 
 from contract_tests.call_guard import UNDIALABLE
 from contract_tests.target import embedded_emulator
-from tests.contract.conftest import QUICK, run_suite, served
+from tests.contract.conftest import QUICK, run_suite
+from tests.serving import served
 
 TOKEN = "kid_probe:sk_never_print_me_42"
 DESTINATIONS = ["+919876543210", "+447400123456"]

@@ -22,13 +22,6 @@ from tests.conftest import load_spec, validator_factory
 DEMO_KEY = "kid_demo:sk_demo_secret"
 ACME_KEY = "kid_acme:sk_acme_secret"
 API = "http://emulator/v1"
-SEED_REQUEST: dict[str, Any] = {
-    "agent_id": "agt_abc123",
-    "to_phone_number": "+919876543210",
-    "from_phone_number": "+912234567890",
-    "agent_version_number": 3,
-    "metadata": {"customer_name": "Priya Sharma", "account_id": "ACC-9912"},
-}
 MINIMAL_REQUEST: dict[str, Any] = {"agent_id": "agt_abc123", "to_phone_number": "+919876543210"}
 
 SPEC = load_spec()

@@ -9,12 +9,8 @@ import pytest
 
 from dialnexa_emulator import Emulator, EmulatorConfig
 from dialnexa_emulator.agents import Agent
-from tests.emulator.conftest import (
-    MINIMAL_REQUEST,
-    SEED_REQUEST,
-    error_message,
-    with_default_workspace,
-)
+from tests.emulator.conftest import MINIMAL_REQUEST, error_message, with_default_workspace
+from tests.seed import SEED_REQUEST
 
 
 def test_the_seed_request_creates_an_initiated_call(api: httpx.Client) -> None:

@@ -10,7 +10,8 @@ from dialnexa_client.models import CreateCallRequest, Metadata
 from starlette.applications import Starlette
 
 from dialnexa_emulator import Emulator, FrozenClock, SyncASGITransport
-from tests.emulator.conftest import DEMO_KEY, SEED_REQUEST
+from tests.emulator.conftest import DEMO_KEY
+from tests.seed import SEED_REQUEST
 
 BASE_URL = "http://emulator/v1"
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from dialnexa_emulator import EmulatorConfig, FrozenClock, default_config
 from dialnexa_emulator.lifecycle import IN_FLIGHT, OUTCOMES, Timing, render
-from tests.emulator.conftest import MINIMAL_REQUEST, SEED_REQUEST
+from tests.emulator.conftest import MINIMAL_REQUEST
+from tests.seed import SEED_REQUEST
 
 GREETING = "Hi Priya Sharma, this is Asha from City Clinic, calling to confirm your appointment."
 

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialnexa_emulator import Emulator
-from tests.emulator.conftest import DEMO_KEY, MINIMAL_REQUEST, SEED_REQUEST, SPEC, error_message
+from tests.emulator.conftest import DEMO_KEY, MINIMAL_REQUEST, SPEC, error_message
+from tests.seed import SEED_REQUEST
 
 UNAUTHORIZED = "API key is missing or invalid"
 AGENT_ID_PATTERN = SPEC["components"]["schemas"]["AgentId"]["pattern"]

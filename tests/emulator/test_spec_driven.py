@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from dialnexa_emulator.responses import ApiError
 from dialnexa_emulator.spec import compile_spec, load_spec
-from tests.emulator.conftest import MINIMAL_REQUEST, SEED_REQUEST, SPEC
+from tests.emulator.conftest import MINIMAL_REQUEST, SPEC
+from tests.seed import SEED_REQUEST
 
 
 def test_the_packaged_spec_is_the_repositorys() -> None:
