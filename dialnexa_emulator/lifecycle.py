@@ -115,9 +115,20 @@ def status_at(timeline: Timeline, now: datetime) -> str:
 
 def transcript(greeting: str, metadata: Mapping[str, Any]) -> str:
     """A connected call's transcript, opening with the agent's greeting filled from `metadata`."""
+    if not metadata:
+        return _transcript(greeting)  # nothing to fill in: the same text for every call
+    return _transcript_text(render(greeting, metadata))
+
+
+@lru_cache(maxsize=64)
+def _transcript(greeting: str) -> str:
+    return _transcript_text(render(greeting, {}))
+
+
+def _transcript_text(greeting: str) -> str:
     return "\n".join(
         (
-            f"Agent: {render(greeting, metadata)}",
+            f"Agent: {greeting}",
             "User: Yes, speaking.",
             "Agent: Thank you, that's all for now. Goodbye!",
         )
