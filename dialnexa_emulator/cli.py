@@ -76,9 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--workers",
+        metavar="N",
         type=int,
         default=1,
-        help="serve from this many processes; more than 1 needs --state (default: %(default)s)",
+        help="serve from this many processes, which share --state (required for more than 1); "
+        "rate-limit windows and armed faults stay per process (default: %(default)s)",
     )
     parser.add_argument(
         "--control-plane",
