@@ -65,6 +65,7 @@ def serve(options: ServeOptions, sock: socket.socket, workers: int) -> None:
         workers=workers,
         loop="uvloop",
         http=GuardedHttpToolsProtocol,
+        ws="none",  # no WebSocket endpoints: a handshake is answered as the HTTP request it is
         lifespan="off",
         access_log=False,  # requests are not logged at all: nothing to leak an API key through
         log_level="warning",

@@ -359,6 +359,18 @@ class TestHttpHeads:
             ),
             pytest.param(
                 raw_http.request(
+                    "GET",
+                    b"/v1/calls",
+                    b"Upgrade: websocket",
+                    b"Connection: Upgrade",
+                    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                    b"Sec-WebSocket-Version: 13",
+                ),
+                401,
+                id="WebSocket handshake",
+            ),
+            pytest.param(
+                raw_http.request(
                     "POST",
                     b"/v1/calls",
                     b"Content-Type: application/json; charset=\xff",
@@ -370,7 +382,7 @@ class TestHttpHeads:
             ),
         ],
     )
-    def test_a_request_uvicorn_cannot_parse_gets_the_envelope(
+    def test_a_malformed_or_odd_request_gets_the_envelope(
         self,
         served: EmulatorProcess,
         over_http: httpx.Client,
