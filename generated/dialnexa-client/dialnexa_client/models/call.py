@@ -62,7 +62,8 @@ class Call:
     before and for calls that never connected. """
     metadata: Metadata | Unset = UNSET
     """ Dynamic variables for the agent's prompt, referenced there as `{{variable_name}}`, and kept
-    on the call record. Values are scalars; they are rendered into the prompt as text.
+    on the call record. Values are scalars; they are rendered into the prompt as text. Numbers
+    must be finite, and integers must fit in 64 bits.
      """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

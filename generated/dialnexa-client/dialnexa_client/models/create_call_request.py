@@ -34,7 +34,8 @@ class CreateCallRequest:
     """ Pin the call to this published version of the agent. Defaults to the latest published version. """
     metadata: Metadata | Unset = UNSET
     """ Dynamic variables for the agent's prompt, referenced there as `{{variable_name}}`, and kept
-    on the call record. Values are scalars; they are rendered into the prompt as text.
+    on the call record. Values are scalars; they are rendered into the prompt as text. Numbers
+    must be finite, and integers must fit in 64 bits.
      """
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="Metadata")
 @_attrs_define
 class Metadata:
     """Dynamic variables for the agent's prompt, referenced there as `{{variable_name}}`, and kept
-    on the call record. Values are scalars; they are rendered into the prompt as text.
+    on the call record. Values are scalars; they are rendered into the prompt as text. Numbers
+    must be finite, and integers must fit in 64 bits.
 
     """
 
