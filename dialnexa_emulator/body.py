@@ -10,7 +10,8 @@ import re
 from typing import Any
 
 import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope
 
 from .responses import ApiError
 from .validation import field_name
@@ -25,20 +26,26 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _LONG_DIGIT_RUN = re.compile(rb"[0-9]{19}")
 
 
-async def read_json_body(request: Request) -> Any:
-    """The request's JSON body, read with a cap: never more than MAX_BODY_BYTES are buffered."""
-    headers = request.headers
-    declared = headers.get("content-length", "")
+async def read_json_body(scope: Scope, receive: Receive) -> Any:
+    """The request's JSON body, read with a cap: never more than MAX_BODY_BYTES are buffered.
+
+    Reads the raw ASGI scope and messages (no Starlette `Request`): this runs on every create.
+    """
+    headers: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        headers.setdefault(name, value)  # the first of repeated headers, as Starlette reads them
+    declared = headers.get(b"content-length", b"")
+    content_type = headers.get(b"content-type", b"")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _too_large()
-    media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != "application/json":
+    media_type = content_type.partition(b";")[0].strip().lower()
+    if media_type != b"application/json":
         raise ApiError(400, "Content-Type must be application/json")
     chunks = []
     size = 0
     more = True
     while more:
-        message = await request.receive()
+        message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect
         chunk = message.get("body", b"")

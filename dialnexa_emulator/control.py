@@ -102,7 +102,7 @@ def control_routes(emulator: Emulator) -> list[Route]:
 
 
 async def _valid_body(request: Request, schema: Schema) -> dict[str, Any]:
-    body = await read_json_body(request)
+    body = await read_json_body(request.scope, request.receive)
     failures = schema.problems(body)
     if failures:
         raise ApiError.invalid(failures)

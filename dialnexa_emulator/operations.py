@@ -71,7 +71,7 @@ _call_ids = CallIds()
 
 
 async def create_call(ctx: Context) -> tuple[int, Any]:
-    body = await read_json_body(ctx.request)
+    body = await read_json_body(ctx.scope, ctx.receive)
     ctx.operation.check_body(body)
     assert isinstance(body, dict)  # the schema says it is an object
     workspace = ctx.workspace
