@@ -1,1 +1,1 @@
-"""Reproducible benchmarks of the kit; run them with `benchmarks/run NAME` (see README)."""
+"""Reproducible benchmarks of the kit; run them with `benchmarks/run NAME` (see docs/benchmarks.md)."""

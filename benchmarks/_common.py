@@ -162,7 +162,7 @@ def section_header(title: str, name: str, argv: Sequence[str], quick: bool, vers
 RESULTS_PREAMBLE = """\
 # Benchmark results
 
-Written by the scripts in `benchmarks/` (see the README's Benchmarks section); each script
+Written by the scripts in `benchmarks/` (see docs/benchmarks.md); each script
 rewrites only its own section, between its markers. Text outside the markers is kept.
 """
 

@@ -12,7 +12,7 @@ create, milliseconds on a disk, on the event loop.
 
 The clock is shared too: it reads wall time plus an offset kept in the file, so advancing it is
 seen by every worker, and after a restart calls are exactly as old as the wall clock says.
-Rate-limit windows and armed faults stay per process (see the README).
+Rate-limit windows and armed faults stay per process (see docs/emulator.md).
 """
 
 from __future__ import annotations

@@ -60,11 +60,11 @@ def test_the_shipped_example_file_is_the_embedded_default() -> None:
     assert load_config(PACKAGED_DEFAULT).workspaces == default_config().workspaces
 
 
-def test_the_readme_example_config_loads_and_serves(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- section: emulator -->")[1].split("<!-- /section: emulator -->")[0]
+def test_the_documented_example_config_loads_and_serves(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "emulator.md").read_text(encoding="utf-8")
+    section = page.split("<!-- section: emulator -->")[1].split("<!-- /section: emulator -->")[0]
     example = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
-    assert example is not None, "the README's emulator section has no TOML example"
+    assert example is not None, "docs/emulator.md has no TOML example"
     path = tmp_path / "emulator.toml"
     path.write_text(example.group(1), encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""The README's client section works as written: its Python blocks run, in order and unchanged,
+"""The client page (docs/client.md) works as written: its Python blocks run, in order and unchanged,
 against the emulator served over loopback; the reconciliation blocks run with a dropped create."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from dialnexa_client.models import Call
 
 from tests.client.conftest import TOKEN
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "client.md"
 
 
 def client_blocks() -> list[str]:
     text = README.read_text(encoding="utf-8")
     section = re.search(r"<!-- section: client -->(.*?)<!-- /section: client -->", text, flags=re.S)
-    assert section, "README has no client section"
+    assert section, "docs/client.md has no client section"
     return re.findall(r"^```python\n(.*?)^```$", section.group(1), flags=re.S | re.M)
 
 
