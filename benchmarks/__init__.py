@@ -1,1 +1,1 @@
-"""Reproducible benchmarks of the kit; run them with `benchmarks/run NAME` (see docs/benchmarks.md)."""
+"""Reproducible benchmarks of the kit: `benchmarks/run NAME` (see docs/benchmarks.md)."""
