@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from dialnexa_client import AuthenticatedClient
+from dialnexa_client import AsyncDialNexa, DialNexa
 from dialnexa_client.api.calls import create_call_reconciled, create_call_reconciled_async
 from dialnexa_client.models import CreateCallRequest, Metadata
 
@@ -19,14 +19,6 @@ class Order:
     phone: str  # E.164, e.g. +919876543210
 
 
-def dialnexa_from_env() -> AuthenticatedClient:
-    """The production client: DIALNEXA_API_KEY, and DIALNEXA_BASE_URL if set."""
-    return AuthenticatedClient(
-        base_url=os.environ.get("DIALNEXA_BASE_URL", "https://api.dialnexa.com/v1"),
-        token=os.environ["DIALNEXA_API_KEY"],
-    )
-
-
 def _request(order: Order) -> CreateCallRequest:
     return CreateCallRequest(
         agent_id=os.environ.get("ORDER_REMINDERS_AGENT_ID", DEFAULT_AGENT_ID),
@@ -35,22 +27,23 @@ def _request(order: Order) -> CreateCallRequest:
     )
 
 
-def on_order_shipped(order: Order, client: AuthenticatedClient | None = None) -> str:
+def on_order_shipped(order: Order, client: DialNexa | None = None) -> str:
     """Have DialNexa call the customer; the call's id.
 
+    Without `client`, one from the production settings (DIALNEXA_API_KEY, DIALNEXA_BASE_URL).
     The order id is the call's correlation id: if the create's outcome is unknown (a dropped
     connection, a 5xx), the call it may have placed is found instead of ringing twice.
     """
     if client is None:
-        with dialnexa_from_env() as own_client:
-            return on_order_shipped(order, own_client)
-    call = create_call_reconciled(client=client, body=_request(order), correlation_id=order.id)
-    return call.id
+        with DialNexa() as production:
+            return on_order_shipped(order, production)
+    body, order_id = _request(order), order.id
+    return create_call_reconciled(client=client.api_client, body=body, correlation_id=order_id).id
 
 
-async def on_order_shipped_async(order: Order, client: AuthenticatedClient) -> str:
+async def on_order_shipped_async(order: Order, client: AsyncDialNexa) -> str:
     """`on_order_shipped`, for an async app."""
     call = await create_call_reconciled_async(
-        client=client, body=_request(order), correlation_id=order.id
+        client=client.api_client, body=_request(order), correlation_id=order.id
     )
     return call.id

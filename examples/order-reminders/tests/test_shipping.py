@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dialnexa_client import AuthenticatedClient, errors
-from dialnexa_client.api.calls import get_call
+from dialnexa_client import AsyncDialNexa, DialNexa, errors
 from order_reminders import Order, on_order_shipped, on_order_shipped_async
 
 from dialnexa_emulator import EmulatorHandle
@@ -14,7 +13,7 @@ PRIYA = Order(id="ord_1001", customer_name="Priya Sharma", phone="+919876543210"
 
 @pytest.mark.parametrize("order_id", ["ord_1", "ord_2", "ord_3"])
 def test_a_shipped_order_places_one_call(
-    dialnexa_client: AuthenticatedClient, dialnexa_emulator: EmulatorHandle, order_id: str
+    dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle, order_id: str
 ) -> None:
     call_id = on_order_shipped(Order(order_id, "Priya Sharma", "+919876543210"), dialnexa_client)
     # Each test starts from an empty emulator: this is the only call, whichever tests ran before.
@@ -25,20 +24,22 @@ def test_a_shipped_order_places_one_call(
 
 
 def test_the_clock_stands_still_until_the_test_moves_it(
-    dialnexa_client: AuthenticatedClient, dialnexa_emulator: EmulatorHandle
+    dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle
 ) -> None:
     call_id = on_order_shipped(PRIYA, dialnexa_client)
     assert dialnexa_emulator.calls[0]["created_at"] == "2024-03-01T10:00:00.000Z"
-    assert get_call.sync(call_id, client=dialnexa_client).status == "initiated"
+    assert dialnexa_client.calls.get(call_id).status == "initiated"
 
-    dialnexa_emulator.clock.advance(60)  # ringing and 30 s of talk, without waiting for them
-    call = get_call.sync(call_id, client=dialnexa_client)
+    dialnexa_emulator.clock.advance(5)
+    assert dialnexa_client.calls.get(call_id).status == "received"  # ringing
+    # `wait` polls on the emulator's clock: ringing and 30 s of talk pass without sleeping.
+    call = dialnexa_client.calls.wait(call_id, clock=dialnexa_emulator.clock)
     assert call.status == "completed"
     assert call.duration_sec == 30
 
 
 def test_a_dropped_connection_does_not_ring_the_customer_twice(
-    dialnexa_client: AuthenticatedClient, dialnexa_emulator: EmulatorHandle
+    dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle
 ) -> None:
     dialnexa_emulator.faults.add(operation="createCall", drop_after_commit=True)
     call_id = on_order_shipped(PRIYA, dialnexa_client)  # found by its order id, not sent again
@@ -46,7 +47,7 @@ def test_a_dropped_connection_does_not_ring_the_customer_twice(
 
 
 def test_when_dialnexa_is_down_the_shipping_job_sees_it(
-    dialnexa_client: AuthenticatedClient, dialnexa_emulator: EmulatorHandle
+    dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle
 ) -> None:
     dialnexa_emulator.faults.add(operation="createCall", status=503)
     with pytest.raises(errors.OutcomeUnknownError):
@@ -65,7 +66,7 @@ def test_production_settings_reach_the_emulator_unchanged(
 
 @pytest.mark.anyio
 async def test_the_async_app(
-    dialnexa_async_client: AuthenticatedClient, dialnexa_emulator: EmulatorHandle
+    dialnexa_async_client: AsyncDialNexa, dialnexa_emulator: EmulatorHandle
 ) -> None:
     call_id = await on_order_shipped_async(PRIYA, dialnexa_async_client)
     assert [call["id"] for call in dialnexa_emulator.calls] == [call_id]
@@ -73,7 +74,7 @@ async def test_the_async_app(
 
 @pytest.mark.dialnexa(config="shop.toml")  # next to this file
 def test_a_us_only_shop_cannot_call_india(
-    dialnexa_client: AuthenticatedClient, dialnexa_emulator: EmulatorHandle
+    dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle
 ) -> None:
     assert dialnexa_emulator.api_key == "kid_shop:sk_shop_secret"
     with pytest.raises(errors.PermissionDeniedError):
