@@ -71,8 +71,12 @@ def test_the_documented_example_config_loads_and_serves(tmp_path: Path) -> None:
     config = load_config(path)
 
     assert config.workspaces
-    with api_client(create_app(config), key=config.workspaces[0].api_keys[0].token) as client:
-        assert client.get("/calls").status_code == 200
+    app = create_app(config)
+    for workspace in config.workspaces:  # each one, the SIP trunk too, can place a call
+        [agent_id, *_] = workspace.agents
+        with api_client(app, key=workspace.api_keys[0].token) as client:
+            body = {"agent_id": agent_id, "to_phone_number": "+919876543210"}
+            assert client.post("/calls", json=body).status_code == 201
 
 
 def test_a_minimal_file_gets_sensible_defaults() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from order_reminders import Order, on_order_shipped
-
 from dialnexa_emulator import mock_dialnexa
+
+from order_reminders import Order, on_order_shipped
 
 PRIYA = Order(id="ord_1001", customer_name="Priya Sharma", phone="+919876543210")
 

@@ -8,7 +8,6 @@ import sys
 
 import httpx
 import pytest
-
 from dialnexa_emulator import EmulatorHandle
 
 

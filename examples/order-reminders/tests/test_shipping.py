@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from dialnexa_client import AsyncDialNexa, DialNexa, errors
-from order_reminders import Order, on_order_shipped, on_order_shipped_async
-
 from dialnexa_emulator import EmulatorHandle
+
+from order_reminders import Order, on_order_shipped, on_order_shipped_async
 
 PRIYA = Order(id="ord_1001", customer_name="Priya Sharma", phone="+919876543210")
 
