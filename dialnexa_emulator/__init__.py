@@ -5,6 +5,9 @@
 
 In process, async: httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=...);
 sync: httpx.Client(transport=SyncASGITransport(app), base_url=...), base URL "http://emulator/v1".
+Or `with mock_dialnexa() as emulator:` - any httpx client's requests for api.dialnexa.com reach a
+fresh emulator - and the pytest fixtures `dialnexa_emulator`, `dialnexa_client`,
+`dialnexa_async_client`, `dialnexa_server` (docs/testing-your-code.md).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -16,18 +19,21 @@ from .emulator import Emulator
 
 if TYPE_CHECKING:
     from .inprocess import ConnectionDropped, SyncASGITransport
+    from .mock import EmulatorHandle, mock_dialnexa
 
 __all__ = [
     "ConfigError",
     "ConnectionDropped",
     "Emulator",
     "EmulatorConfig",
+    "EmulatorHandle",
     "FrozenClock",
     "SyncASGITransport",
     "SystemClock",
     "create_app",
     "default_config",
     "load_config",
+    "mock_dialnexa",
 ]
 
 
@@ -37,4 +43,8 @@ def __getattr__(name: str) -> Any:
         from . import inprocess  # noqa: PLC0415
 
         return getattr(inprocess, name)
+    if name in ("EmulatorHandle", "mock_dialnexa"):
+        from . import mock  # noqa: PLC0415
+
+        return getattr(mock, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

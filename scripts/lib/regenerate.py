@@ -8,10 +8,11 @@ named) and makes a plain run idempotent: running it twice changes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import filecmp
+import io
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,36 +27,67 @@ TARGET = ROOT / "generated" / PROJECT_DIR
 IGNORED = {".ruff_cache", "__pycache__", ".mypy_cache", ".pytest_cache"}
 
 
+EXTRA = TEMPLATES / "extra"
+"""Modules the generator does not write by itself: `extra/<path>.jinja` becomes `<package>/<path>`,
+rendered with the generator's own Jinja environment plus `spec` (the document as a dict), before its
+post-hooks. See templates/README.md."""
+
+
 def generate(spec: Path, config: Path, out_dir: Path) -> Path:
-    """Run openapi-python-client into out_dir and return the project directory it wrote."""
-    project = out_dir / PROJECT_DIR
-    bin_dir = Path(sys.executable).parent
-    # The generator finds ruff (its post-hooks) on PATH only; without it, it silently skips
-    # formatting and the output differs. Put this interpreter's bin directory first.
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    command = [
-        str(bin_dir / "openapi-python-client"),
-        "generate",
-        "--path",
-        str(spec),
-        "--config",
-        str(config),
-        "--output-path",
-        str(project),
-        "--meta",
-        "uv",
-        "--fail-on-warning",
-    ]
-    if TEMPLATES.is_dir():
-        command += ["--custom-template-path", str(TEMPLATES)]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"error: openapi-python-client failed (exit {result.returncode})")
+    """Run openapi-python-client (with templates/ and templates/extra/) into out_dir and return the
+    project directory it wrote."""
+    # Imported here: only generation needs the generator, not --help or argument errors.
+    from openapi_python_client import Project, _get_document  # noqa: PLC0415
+    from openapi_python_client.config import Config, ConfigFile, MetaType  # noqa: PLC0415
+    from openapi_python_client.parser import GeneratorData  # noqa: PLC0415
+    from openapi_python_client.parser.errors import GeneratorError  # noqa: PLC0415
+
+    class KitProject(Project):
+        def _build_api(self) -> None:
+            super()._build_api()
+            for template in sorted(EXTRA.rglob("*.jinja")) if EXTRA.is_dir() else ():
+                relative = template.relative_to(EXTRA).with_suffix("")
+                target = self.package_dir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                name = template.relative_to(TEMPLATES).as_posix()
+                text = self.env.get_template(name).render()
+                target.write_text(text, encoding=self.config.file_encoding)
+
+    project_dir = out_dir / PROJECT_DIR
+    settings = Config.from_sources(
+        ConfigFile.load_from_path(path=config), MetaType.UV, spec, "utf-8", False, project_dir
+    )
+    document = _get_document(source=spec, timeout=settings.http_timeout)
+    problems: list[GeneratorError] = []
+    if isinstance(document, GeneratorError):
+        problems = [document]
+    else:
+        data = GeneratorData.from_dict(document, config=settings)
+        if isinstance(data, GeneratorError):
+            problems = [data]
+        else:
+            custom = TEMPLATES if TEMPLATES.is_dir() else None
+            project = KitProject(openapi=data, config=settings, custom_template_path=custom)
+            project.env.globals["spec"] = document
+            # The post-hooks find ruff on PATH only; without it the generator skips formatting
+            # (a warning) and the output differs. Put this interpreter's bin directory first.
+            bin_dir = str(Path(sys.executable).parent)
+            saved_path = os.environ.get("PATH", "")
+            os.environ["PATH"] = f"{bin_dir}{os.pathsep}{saved_path}"
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # "Generating <dir>"
+                    problems = list(project.build())
+            finally:
+                os.environ["PATH"] = saved_path
+    if problems:  # warnings too: a skipped schema or operation is a client with a hole in it
+        for problem in problems:
+            text = f"{problem.level.name}: {problem.header or ''} {problem.detail or ''}"
+            print(text.rstrip(), file=sys.stderr)
+        raise SystemExit("error: openapi-python-client failed")
     for junk in IGNORED:
-        for path in project.rglob(junk):
+        for path in project_dir.rglob(junk):
             shutil.rmtree(path, ignore_errors=True)
-    return project
+    return project_dir
 
 
 def files_under(root: Path) -> set[Path]:

@@ -1,6 +1,7 @@
 import logging
 import random
 import ssl
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -11,11 +12,17 @@ import httpx
 from attrs import define, evolve, field, frozen
 from attrs.validators import ge, le
 
-from . import errors
+from . import __version__, errors
 
 logger = logging.getLogger(__package__)
 
 _SEND_KWARGS = ("auth", "follow_redirects")  # for httpx.Client.send, not build_request (as httpx-retries)
+
+USER_AGENT = (
+    f"dialnexa-client/{__version__} python/{sys.version_info.major}.{sys.version_info.minor}"
+    f" httpx/{'.'.join(httpx.__version__.split('.')[:2])}"
+)
+"""Sent with every request (unless `headers` set another), so DialNexa can tell which client spoke."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """30 s to send and to read (DialNexa: enough for POST /calls); 5 s to connect, so that the one
@@ -233,6 +240,8 @@ class Client:
     """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
+    _parent: "Client | None" = field(default=None, init=False)  # set on views: whose connections
+    _call_headers: dict[str, str] = field(factory=dict, init=False)  # added to each request of a view
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
         """A new client like this one with additional headers (this one is left unchanged)."""
@@ -247,6 +256,27 @@ class Client:
         call, pass ``timeout=`` to the operation instead."""
         return evolve(self, timeout=timeout)
 
+    def with_call_options(
+        self, *, retries: RetryPolicy | None = None, headers: Mapping[str, str] | None = None
+    ) -> "Client":
+        """A view of this client for some calls: the same connections (this client's), another retry
+        policy and/or headers added to every request. The view owns no connections: closing it
+        closes nothing, and it stops working once this client is closed."""
+        view = evolve(self, retries=self.retries if retries is None else retries)
+        view._parent = self._parent or self
+        view._call_headers = {**self._call_headers, **(headers or {})}
+        return view
+
+    def close(self) -> None:
+        """Close the httpx.Client's connections, if one was made (a view closes nothing)."""
+        if self._parent is None and self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the httpx.AsyncClient's connections, if one was made (a view closes nothing)."""
+        if self._parent is None and self._async_client is not None:
+            await self._async_client.aclose()
+
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Use this httpx.Client; it replaces base_url, cookies, headers (the token too) and timeout."""
         self._client = client
@@ -254,11 +284,13 @@ class Client:
 
     def get_httpx_client(self) -> httpx.Client:
         """The underlying httpx.Client, constructed on first use."""
+        if self._parent is not None:
+            return self._parent.get_httpx_client()
         if self._client is None:
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers={"User-Agent": USER_AGENT, **self._headers},
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
@@ -276,6 +308,8 @@ class Client:
         """
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        if self._call_headers:
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._call_headers}
         client = self.get_httpx_client()
         send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
         request = client.build_request(method, url, **kwargs)
@@ -316,11 +350,13 @@ class Client:
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """The underlying httpx.AsyncClient, constructed on first use."""
+        if self._parent is not None:
+            return self._parent.get_async_httpx_client()
         if self._async_client is None:
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
-                headers=self._headers,
+                headers={"User-Agent": USER_AGENT, **self._headers},
                 timeout=self._timeout,
                 verify=self._verify_ssl,
                 follow_redirects=self._follow_redirects,
@@ -334,6 +370,8 @@ class Client:
         """Async `request`."""
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        if self._call_headers:
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._call_headers}
         client = self.get_async_httpx_client()
         send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
         request = client.build_request(method, url, **kwargs)
@@ -403,6 +441,8 @@ class AuthenticatedClient:
     """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
+    _parent: "AuthenticatedClient | None" = field(default=None, init=False)  # set on views: whose connections
+    _call_headers: dict[str, str] = field(factory=dict, init=False)  # added to each request of a view
 
     token: str = field(repr=False)
     """The API key, `key_id:secret`."""
@@ -424,6 +464,27 @@ class AuthenticatedClient:
         call, pass ``timeout=`` to the operation instead."""
         return evolve(self, timeout=timeout)
 
+    def with_call_options(
+        self, *, retries: RetryPolicy | None = None, headers: Mapping[str, str] | None = None
+    ) -> "AuthenticatedClient":
+        """A view of this client for some calls: the same connections (this client's), another retry
+        policy and/or headers added to every request. The view owns no connections: closing it
+        closes nothing, and it stops working once this client is closed."""
+        view = evolve(self, retries=self.retries if retries is None else retries)
+        view._parent = self._parent or self
+        view._call_headers = {**self._call_headers, **(headers or {})}
+        return view
+
+    def close(self) -> None:
+        """Close the httpx.Client's connections, if one was made (a view closes nothing)."""
+        if self._parent is None and self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the httpx.AsyncClient's connections, if one was made (a view closes nothing)."""
+        if self._parent is None and self._async_client is not None:
+            await self._async_client.aclose()
+
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Use this httpx.Client; it replaces base_url, cookies, headers (the token too) and timeout."""
         self._client = client
@@ -431,11 +492,14 @@ class AuthenticatedClient:
 
     def get_httpx_client(self) -> httpx.Client:
         """The underlying httpx.Client, constructed on first use."""
+        if self._parent is not None:
+            return self._parent.get_httpx_client()
         if self._client is None:
             self._client = httpx.Client(
                 base_url=self._base_url,
                 cookies=self._cookies,
                 headers={
+                    "User-Agent": USER_AGENT,
                     **self._headers,
                     self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
                 },
@@ -456,6 +520,8 @@ class AuthenticatedClient:
         """
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        if self._call_headers:
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._call_headers}
         client = self.get_httpx_client()
         send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
         request = client.build_request(method, url, **kwargs)
@@ -496,11 +562,14 @@ class AuthenticatedClient:
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """The underlying httpx.AsyncClient, constructed on first use."""
+        if self._parent is not None:
+            return self._parent.get_async_httpx_client()
         if self._async_client is None:
             self._async_client = httpx.AsyncClient(
                 base_url=self._base_url,
                 cookies=self._cookies,
                 headers={
+                    "User-Agent": USER_AGENT,
                     **self._headers,
                     self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
                 },
@@ -517,6 +586,8 @@ class AuthenticatedClient:
         """Async `request`."""
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
+        if self._call_headers:
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._call_headers}
         client = self.get_async_httpx_client()
         send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
         request = client.build_request(method, url, **kwargs)

@@ -8,7 +8,9 @@
     │   │   PermissionDeniedError 403, NotFoundError 404, RateLimitError 429
     │   ├── ServerError           any status >= 500 (520 included)
     │   └── UnexpectedStatus      a status that is neither the operation's success nor an error
-    └── OutcomeUnknownError       the request may have been acted on; a create may have placed the call
+    ├── OutcomeUnknownError       the request may have been acted on; a create may have placed the call
+    ├── WaitTimeoutError          calls.wait gave up at its deadline; `.call` is the last call seen
+    └── MissingAPIKeyError        DialNexa() found no API key (argument or DIALNEXA_API_KEY)
 
 OutcomeUnknownError is only raised for operations with side effects (createCall), always together with
 the class that says what failed: ConnectionOutcomeUnknownError, TimeoutOutcomeUnknownError or
@@ -20,18 +22,23 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .models.error import Error
-from .types import Response
+if TYPE_CHECKING:
+    from .models.call import Call
+    from .models.error import Error
+    from .types import Response
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods without side effects: retrying them is harmless and no failure leaves anything to reconcile."""
 
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Failures raised before any byte of the request left (refused, DNS, connect or pool timeout)."""
+
+REQUEST_ID_HEADERS = ("x-request-id", "request-id")
+"""Response headers that carry the server's id for the request, first found wins."""
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -87,6 +94,8 @@ class APIStatusError(DialNexaError):
             (a proxy's error page, say).
         messages: the envelope's message(s) as a list; empty without an envelope.
         retry_after: seconds the server asked to wait (Retry-After, seconds or HTTP-date), or None.
+        request_id: the server's id for the request (`X-Request-Id` or `Request-Id`), or None; quote
+            it when asking DialNexa about a failure.
         headers: the response headers.
         content: the raw response body.
     """
@@ -99,10 +108,13 @@ class APIStatusError(DialNexaError):
         message = self.error.message if self.error else []
         self.messages = [str(m) for m in message] if isinstance(message, list) else [str(message)]
         self.retry_after = parse_retry_after(self.headers.get("retry-after"), datetime.now(UTC))
+        self.request_id = next((self.headers[h] for h in REQUEST_ID_HEADERS if h in self.headers), None)
         if self.error:
             detail = f"{self.error.error}: {'; '.join(self.messages)}"
         else:
             detail = content[:200].decode(errors="replace") or "(empty body)"
+        if self.request_id:
+            detail += f" (request id {self.request_id})"
         super().__init__(f"HTTP {status_code} {detail}")
 
 
@@ -146,6 +158,24 @@ class UnexpectedStatus(APIStatusError):
     """
 
 
+class WaitTimeoutError(DialNexaError):
+    """`calls.wait` reached its deadline before the call reached a final status.
+
+    Attributes:
+        call: the last call seen (its status is not final).
+        timeout: the deadline, in seconds.
+    """
+
+    def __init__(self, call: "Call", timeout: float) -> None:
+        self.call = call
+        self.timeout = timeout
+        super().__init__(f"call {call.id} is still {call.status.value} after {timeout:g} s")
+
+
+class MissingAPIKeyError(DialNexaError):
+    """No API key: pass `api_key=` or set the DIALNEXA_API_KEY environment variable."""
+
+
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -156,7 +186,9 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def _envelope(content: bytes) -> Error | None:
+def _envelope(content: bytes) -> "Error | None":
+    from .models.error import Error  # noqa: PLC0415  (see the top of this file)
+
     try:
         body = json.loads(content)
         return Error.from_dict(body) if isinstance(body, dict) else None
@@ -164,7 +196,7 @@ def _envelope(content: bytes) -> Error | None:
         return None
 
 
-def status_error(response: Response[Any], method: str) -> APIStatusError:
+def status_error(response: "Response[Any]", method: str) -> APIStatusError:
     """The exception for a response that is not the operation's success."""
     code = response.status_code
     if code >= 500:
@@ -197,6 +229,7 @@ __all__ = [
     "BadRequestError",
     "ConnectionOutcomeUnknownError",
     "DialNexaError",
+    "MissingAPIKeyError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PaymentRequiredError",
@@ -206,4 +239,5 @@ __all__ = [
     "ServerOutcomeUnknownError",
     "TimeoutOutcomeUnknownError",
     "UnexpectedStatus",
+    "WaitTimeoutError",
 ]

@@ -22,6 +22,12 @@ class CallStatus(StrEnum):
         """False for a value this client does not know (the server added it later); `.value` keeps it."""
         return self._value_ in type(self)._value2member_map_
 
+    @property
+    def is_final(self) -> bool:
+        """Whether the value is one that never changes again (the spec's `x-final-values`). A value
+        this client does not know is not final."""
+        return self._value_ in _FINAL_VALUES
+
     @classmethod
     def _missing_(cls, value: object) -> "CallStatus | None":
         # Called by CallStatus(value) for an unknown value: a pseudo-member named
@@ -32,3 +38,16 @@ class CallStatus(StrEnum):
         member._name_ = "UNKNOWN"
         member._value_ = value
         return member
+
+
+_FINAL_VALUES = frozenset(
+    {
+        "busy",
+        "cancelled",
+        "completed",
+        "did_not_pick",
+        "failed",
+        "no_answer",
+        "retry_expired",
+    }
+)

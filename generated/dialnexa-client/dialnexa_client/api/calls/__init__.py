@@ -6,6 +6,7 @@ request may have been carried out), look the call up with listCalls (`find_creat
 sending it again. `create_call_reconciled` does both.
 """
 
+import httpx
 from attrs import evolve
 
 from ...client import AuthenticatedClient, Client
@@ -52,7 +53,12 @@ def _too_many_pages(max_pages: int) -> LookupError:
 
 
 def find_created_call(
-    *, client: AuthenticatedClient | Client, body: CreateCallRequest, key: str = CORRELATION_KEY, max_pages: int = 10
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCallRequest,
+    key: str = CORRELATION_KEY,
+    max_pages: int = 10,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Call | None:
     """The call created from `body` (tagged with `correlated`), or None if no such call exists.
 
@@ -68,7 +74,12 @@ def find_created_call(
     correlation_id = _correlation_id(body, key)
     for page in range(1, max_pages + 1):
         calls = list_calls.sync(
-            client=client, page=page, limit=_PAGE, agent_id=body.agent_id, to_phone_number=body.to_phone_number
+            client=client,
+            page=page,
+            limit=_PAGE,
+            agent_id=body.agent_id,
+            to_phone_number=body.to_phone_number,
+            timeout=timeout,
         )
         if (call := _match(calls, key, correlation_id)) is not None or len(calls) < _PAGE:
             return call
@@ -76,13 +87,23 @@ def find_created_call(
 
 
 async def find_created_call_async(
-    *, client: AuthenticatedClient | Client, body: CreateCallRequest, key: str = CORRELATION_KEY, max_pages: int = 10
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCallRequest,
+    key: str = CORRELATION_KEY,
+    max_pages: int = 10,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Call | None:
     """Async `find_created_call`."""
     correlation_id = _correlation_id(body, key)
     for page in range(1, max_pages + 1):
         calls = await list_calls.asyncio(
-            client=client, page=page, limit=_PAGE, agent_id=body.agent_id, to_phone_number=body.to_phone_number
+            client=client,
+            page=page,
+            limit=_PAGE,
+            agent_id=body.agent_id,
+            to_phone_number=body.to_phone_number,
+            timeout=timeout,
         )
         if (call := _match(calls, key, correlation_id)) is not None or len(calls) < _PAGE:
             return call
@@ -90,30 +111,40 @@ async def find_created_call_async(
 
 
 def create_call_reconciled(
-    *, client: AuthenticatedClient | Client, body: CreateCallRequest, correlation_id: str, key: str = CORRELATION_KEY
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCallRequest,
+    correlation_id: str,
+    key: str = CORRELATION_KEY,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Call:
     """createCall, tagged with `correlation_id`; after an unknown outcome, the call if it was placed.
 
-    It never sends a second create. When the outcome stays unknown (no such call found), it re-raises
+    ``timeout`` applies to each request. It never sends a second create. When the outcome stays unknown (no such call found), it re-raises
     the errors.OutcomeUnknownError: look again with find_created_call a little later before retrying.
     """
     body = correlated(body, correlation_id, key)
     try:
-        return create_call.sync(client=client, body=body)
+        return create_call.sync(client=client, body=body, timeout=timeout)
     except OutcomeUnknownError:
-        if (call := find_created_call(client=client, body=body, key=key)) is None:
+        if (call := find_created_call(client=client, body=body, key=key, timeout=timeout)) is None:
             raise
         return call
 
 
 async def create_call_reconciled_async(
-    *, client: AuthenticatedClient | Client, body: CreateCallRequest, correlation_id: str, key: str = CORRELATION_KEY
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCallRequest,
+    correlation_id: str,
+    key: str = CORRELATION_KEY,
+    timeout: float | httpx.Timeout | None = None,
 ) -> Call:
     """Async `create_call_reconciled`."""
     body = correlated(body, correlation_id, key)
     try:
-        return await create_call.asyncio(client=client, body=body)
+        return await create_call.asyncio(client=client, body=body, timeout=timeout)
     except OutcomeUnknownError:
-        if (call := await find_created_call_async(client=client, body=body, key=key)) is None:
+        if (call := await find_created_call_async(client=client, body=body, key=key, timeout=timeout)) is None:
             raise
         return call
