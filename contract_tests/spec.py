@@ -14,8 +14,9 @@ from referencing.jsonschema import DRAFT202012
 from contract_tests.phone_numbers import is_e164
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_PATH = ROOT / "openapi.yaml"
-SCHEMATHESIS_CONFIG_PATH = ROOT / "schemathesis.toml"
+# Symlinks to the repository's root copies, which a wheel turns into real files.
+SPEC_PATH = Path(__file__).parent / "openapi.yaml"
+SCHEMATHESIS_CONFIG_PATH = Path(__file__).parent / "schemathesis.toml"
 
 _SPEC_URI = "urn:dialnexa:openapi"
 _FORMAT_CHECKER = jsonschema.FormatChecker()  # every standard format, date-time included

@@ -3,7 +3,7 @@
 Fixtures (docs/testing-your-code.md):
 - `dialnexa_emulator`: a fresh in-process emulator per test on a frozen clock, with
   `mock_dialnexa()` active, so any httpx client for https://api.dialnexa.com reaches it;
-- `dialnexa_client` / `dialnexa_async_client`: the generated client wired to it;
+- `dialnexa_client` / `dialnexa_async_client`: `DialNexa` / `AsyncDialNexa` wired to it;
 - `dialnexa_server`: an emulator served over loopback HTTP for the whole session, reset per test;
 - `dialnexa_config`: the config they use, from `@pytest.mark.dialnexa(config="shop.toml")`
   (relative to the test's file), or None for the built-in one. Override it to choose for a
@@ -24,7 +24,7 @@ import pytest
 
 if TYPE_CHECKING:
     import uvicorn
-    from dialnexa_client import AuthenticatedClient
+    from dialnexa_client import AsyncDialNexa, DialNexa
 
     from .mock import EmulatorHandle
 
@@ -61,22 +61,21 @@ def dialnexa_emulator(dialnexa_config: Path | None) -> Iterator[EmulatorHandle]:
 
 
 @pytest.fixture
-def dialnexa_client(dialnexa_emulator: EmulatorHandle) -> Iterator[AuthenticatedClient]:
-    """The generated client, with the emulator's base URL and key."""
-    from dialnexa_client import AuthenticatedClient
+def dialnexa_client(dialnexa_emulator: EmulatorHandle) -> Iterator[DialNexa]:
+    """`DialNexa`, with the emulator's base URL and key."""
+    from dialnexa_client import DialNexa
 
-    with AuthenticatedClient(
-        base_url=dialnexa_emulator.base_url, token=dialnexa_emulator.api_key
-    ) as client:
+    with DialNexa(api_key=dialnexa_emulator.api_key, base_url=dialnexa_emulator.base_url) as client:
         yield client
 
 
 @pytest.fixture
-def dialnexa_async_client(dialnexa_emulator: EmulatorHandle) -> AuthenticatedClient:
-    """The generated client for `await`; never opens a connection (served in process)."""
-    from dialnexa_client import AuthenticatedClient
+def dialnexa_async_client(dialnexa_emulator: EmulatorHandle) -> AsyncDialNexa:
+    """`AsyncDialNexa`, with the emulator's base URL and key. Left open: served in process, it
+    holds no connection, and a sync fixture cannot await `aclose()` on the test's loop."""
+    from dialnexa_client import AsyncDialNexa
 
-    return AuthenticatedClient(base_url=dialnexa_emulator.base_url, token=dialnexa_emulator.api_key)
+    return AsyncDialNexa(api_key=dialnexa_emulator.api_key, base_url=dialnexa_emulator.base_url)
 
 
 @pytest.fixture

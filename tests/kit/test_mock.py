@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from dialnexa_client import AuthenticatedClient
+from dialnexa_client import AsyncDialNexa, AuthenticatedClient, DialNexa
 from dialnexa_client.api.calls import create_call, list_calls
 from dialnexa_client.models import CreateCallRequest
 from starlette.applications import Starlette
@@ -84,17 +84,16 @@ def test_a_client_made_before_the_block_and_a_thread_inside_it_are_served() -> N
 
 @mock_dialnexa()
 def place_a_call() -> str:
-    with production_client() as client:
-        call = create_call.sync(client=client, body=BODY)
-        return call.id
+    with DialNexa(api_key=BUILT_IN_KEY, base_url=PRODUCTION_URL) as client:
+        return client.calls.create(body=BODY).id
 
 
 @mock_dialnexa
 async def count_calls_async(placed: int) -> int:
-    async with production_client() as client:
+    async with AsyncDialNexa(api_key=BUILT_IN_KEY, base_url=PRODUCTION_URL) as client:
         for _ in range(placed):
-            await create_call.asyncio(client=client, body=BODY)
-        return len(await list_calls.asyncio(client=client))
+            await client.calls.create(body=BODY)
+        return len(await list_calls.asyncio(client=client.api_client))
 
 
 def test_decorators_give_every_call_a_fresh_emulator() -> None:
