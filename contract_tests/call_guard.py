@@ -6,6 +6,10 @@ the generated client - passes `CallGuard.screen` on its way out (see `gateway.py
 out unchanged only while the `--allow-calls` budget lasts and only to a `--to` destination; any
 other create has its destination replaced by one that cannot be dialled, so even a server that
 wrongly accepts it cannot place a call.
+
+A negative create (one the schema rejects) may go to a `--to` destination too, so that only the
+rule it breaks can explain a refusal: a probe. It holds one call of the budget while it is out and
+keeps it only if the server wrongly accepts it, so a run never rings more than the budget.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import itertools
 import json
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
+
+from contract_tests.spec import request_body_pointer, validator_at
 
 # Fails the spec's pattern (country codes never start with 0), so no carrier can dial it.
 UNDIALABLE = "+0"
@@ -23,6 +29,17 @@ UNDIALABLE = "+0"
 def is_create(method: str, path: str) -> bool:
     """Whether a request could create a call: a POST to the calls collection, however spelled."""
     return method.upper() == "POST" and path.rstrip("/").lower().endswith("/calls")
+
+
+class Screened(NamedTuple):
+    body: bytes
+    probe: bool
+    """A negative create sent to an allowed destination: settle it with `settle_probe`."""
+
+
+def is_valid_create(payload: object) -> bool:
+    """Whether a create body is schema-valid, i.e. one a conforming server may accept."""
+    return validator_at(request_body_pointer("createCall")).is_valid(payload)
 
 
 class CallGuard:
@@ -44,18 +61,28 @@ class CallGuard:
         body["to_phone_number"] = next(self._next_destination)
         return True
 
-    def screen(self, body: bytes) -> bytes:
+    def probe_destination(self) -> str | None:
+        """An allowed destination for a negative create, or None once the budget is spent."""
+        return next(self._next_destination) if self.can_place else None
+
+    def screen(self, body: bytes) -> Screened:
         """The create body to send: unchanged if it may place a call, else undialable."""
         try:
             payload = json.loads(body)
         except ValueError:
             # Not JSON, so a conforming server rejects it; a lenient one must find no number in it.
-            return body if b"to_phone_number" not in body.lower() else b"{}"
+            return Screened(body if b"to_phone_number" not in body.lower() else b"{}", False)
         if not isinstance(payload, dict) or "to_phone_number" not in payload:
-            return body
+            return Screened(body, False)
         with self._lock:
             if payload["to_phone_number"] in self._destinations and self._remaining > 0:
                 self._remaining -= 1
-                return body
+                return Screened(body, probe=not is_valid_create(payload))
         payload["to_phone_number"] = UNDIALABLE
-        return json.dumps(payload).encode()
+        return Screened(json.dumps(payload).encode(), False)
+
+    def settle_probe(self, *, accepted: bool) -> None:
+        """A probe was answered: a refusal gives its call back to the budget."""
+        if not accepted:
+            with self._lock:
+                self._remaining += 1

@@ -14,7 +14,9 @@ import pytest
 
 from contract_tests import settings as env
 from contract_tests.phone_numbers import is_e164
+from contract_tests.preflight import preflight
 from contract_tests.reporting import ContractReport
+from contract_tests.target import current_target
 
 SUITE = Path(__file__).resolve().parent
 PARTS = {
@@ -25,17 +27,50 @@ PARTS = {
 # Enough for over 10,000 server cases (about 11,500 with the emulator), every check on each.
 THOROUGH_MAX_EXAMPLES = 1000
 
-DESCRIPTION = """\
+# Exit statuses, in --help and docs/contract-suite.md; tests/contract/test_exit_statuses.py
+# proves each.
+CONFORMS = 0
+DOES_NOT_CONFORM = 1
+BAD_OPTIONS = 2
+UNREACHABLE = 3
+KEY_REJECTED = 4
+NOTHING_RAN = 5
+SUITE_ERROR = 6
+INTERRUPTED = 130
+# pytest's own statuses, as this command's.
+_FROM_PYTEST: dict[pytest.ExitCode, int] = {
+    pytest.ExitCode.OK: CONFORMS,
+    pytest.ExitCode.TESTS_FAILED: DOES_NOT_CONFORM,
+    pytest.ExitCode.INTERRUPTED: INTERRUPTED,
+    pytest.ExitCode.INTERNAL_ERROR: SUITE_ERROR,
+    pytest.ExitCode.USAGE_ERROR: BAD_OPTIONS,
+    pytest.ExitCode.NO_TESTS_COLLECTED: NOTHING_RAN,
+}
+
+DESCRIPTION = f"""\
 Run the DialNexa contract suite: does a server honour openapi.yaml, does the generated client,
 and do the two agree end to end.
 
-Without --base-url it tests the embedded emulator in process (no network, no account). With
---base-url and a token it tests that server over HTTP. Against such a live server no call is
-placed unless --allow-calls and --to say so: every create beyond the budget, or to any other
-number, is sent with an undialable destination. Negative tests and reads always run.
+Without --base-url (or ${env.BASE_URL}) it tests the embedded emulator in process (no network,
+no account), whatever DIALNEXA_BASE_URL says. With --base-url and a token it tests that server
+over HTTP and sends it only the spec's requests (add --emulator to let the suite move an
+emulator's clock). Before any test it checks that the target answers and accepts the key. Against
+a live server no call is placed unless --allow-calls and --to say so: every create beyond the
+budget, or to any other number, is sent with an undialable destination. Negative tests and reads
+always run; a negative create that breaks a rule besides its destination goes to a --to number
+(a probe: it spends a call of the budget only if the server wrongly accepts it, which is a
+reported failure; a default run sends about 80, the summary counts them).
+The run paces itself by the target's rate-limit headers and never judges a 429.
 
-Exit status: 0 when everything conforms, 1 when anything does not, 2 on bad options, other
-non-zero values when the suite itself could not run (pytest's: 3 internal error, 5 no tests).
+Exit status:
+  {CONFORMS}    everything that ran conforms (the summary lists what did not run, and why)
+  {DOES_NOT_CONFORM}    something does not conform
+  {BAD_OPTIONS}    bad options
+  {UNREACHABLE}    could not reach the target (nothing was tested)
+  {KEY_REJECTED}    the target rejected the API key with a 401 (nothing was tested)
+  {NOTHING_RAN}    no test was selected (e.g. by `-- -k ...`)
+  {SUITE_ERROR}    the suite itself failed (an internal error)
+  {INTERRUPTED}  interrupted (Ctrl+C)
 """
 
 EPILOG = """\
@@ -62,7 +97,14 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         metavar="URL",
         default=os.environ.get(env.BASE_URL) or None,
         help=f"test this server over HTTP, e.g. https://host/v1 (default: ${env.BASE_URL}; "
-        "unset: the embedded emulator)",
+        "unset: the embedded emulator; DIALNEXA_BASE_URL is never used)",
+    )
+    target.add_argument(
+        "--emulator",
+        action="store_true",
+        default=os.environ.get(env.EMULATOR, "") not in ("", "0"),
+        help="--base-url is a DialNexa emulator (dialnexa-emulator): the suite may use its "
+        f"control plane, /_emulator/, to move its clock (default: ${env.EMULATOR})",
     )
     target.add_argument(
         "--token",
@@ -96,6 +138,20 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         "--agent-id",
         metavar="ID",
         help=f"agent that allowed calls use (default: the emulator's {env.EMBEDDED_AGENT_ID})",
+    )
+    live.add_argument(
+        "--agent-version",
+        metavar="N",
+        type=int,
+        help="agent version allowed calls pin; the created call must echo it (default: none "
+        "sent, the workspace's latest published version)",
+    )
+    live.add_argument(
+        "--from",
+        dest="from_number",
+        metavar="NUMBER",
+        help="caller ID (E.164, a number the workspace owns) allowed calls use; the created call "
+        "must echo it (default: none sent, the workspace's default number)",
     )
     run = parser.add_argument_group("run")
     run.add_argument("--seed", metavar="N", type=int, help="replay the run with this seed")
@@ -145,8 +201,15 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
             parser.error(f"--base-url needs --token (or ${env.API_KEY})")
         if args.app:
             parser.error("--app tests an app in process; it cannot be combined with --base-url")
-    elif args.allow_calls or args.to:
-        parser.error("--allow-calls and --to only apply to a live server (--base-url)")
+    elif args.allow_calls or args.to or args.agent_version or args.from_number or args.emulator:
+        parser.error(
+            "--allow-calls, --to, --agent-version, --from and --emulator only apply to a server "
+            "over HTTP (--base-url)"
+        )
+    if args.from_number and not is_e164(args.from_number):
+        parser.error(f"--from takes a valid E.164 number, not {args.from_number}")
+    if args.agent_version is not None and args.agent_version < 1:
+        parser.error("--agent-version must be >= 1")
     destinations = [number.strip() for number in args.to.split(",") if number.strip()]
     bad = [number for number in destinations if not is_e164(number)]
     if bad:
@@ -169,6 +232,9 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         env.ALLOW_CALLS: str(args.allow_calls),
         env.DESTINATIONS: args.to,
         env.AGENT_ID: args.agent_id,
+        env.AGENT_VERSION: str(args.agent_version) if args.agent_version else None,
+        env.FROM_NUMBER: args.from_number,
+        env.EMULATOR: "1" if args.emulator else None,
         env.SEED: str(args.seed) if args.seed is not None else None,
         env.MAX_EXAMPLES: str(max_examples) if max_examples else None,
     }
@@ -177,19 +243,39 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted", flush=True)
+        return INTERRUPTED
+
+
+def _run(argv: list[str]) -> int:
     args, pytest_args = parse_args(argv)
     os.environ.update(environment(args))
     try:
         settings = env.current()
     except env.SettingsError as exc:
         print(f"scripts/contract-test: error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_OPTIONS
     os.environ[env.SEED] = str(settings.seed)  # a drawn seed, kept for the report and replays
+    print(f"DialNexa contract suite against {settings.describe()}", flush=True)
+    try:
+        target = current_target()
+    except (ImportError, AttributeError, TypeError) as exc:
+        print(f"scripts/contract-test: error: --app {settings.app}: {exc}", file=sys.stderr)
+        return BAD_OPTIONS
+    verdict = preflight(target)
+    if verdict.problem is not None:
+        print(f"scripts/contract-test: {verdict.problem}", flush=True)
+        return UNREACHABLE if verdict.unreachable else KEY_REJECTED
+    if verdict.warning:
+        print(f"warning: {verdict.warning}", flush=True)
     report = ContractReport(
         sys.stdout,
         secrets=[settings.token, settings.token.partition(":")[2]],
-        target=settings.describe(),
         replay=replay_command(argv, settings.seed),
+        repro_hint=repro_hint(settings),
     )
     # The suite brings its own pytest options: the repo's addopts (-ra, ...) are for its tests.
     options = [
@@ -206,7 +292,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         options += [f"--junitxml={args.junit}", "-o", "junit_suite_name=dialnexa-contract"]
     parts = [str(SUITE / PARTS[part]) for part in args.only] if args.only else [str(SUITE)]
-    return int(pytest.main([*parts, *options, *pytest_args], plugins=[report]))
+    status = pytest.main([*parts, *options, *pytest_args], plugins=[report])
+    return _FROM_PYTEST.get(pytest.ExitCode(status), SUITE_ERROR)
+
+
+def repro_hint(settings: env.Settings) -> str:
+    """How to get a server a failure's curl reproduces against (it names EMBEDDED_BASE_URL)."""
+    if settings.is_live:
+        return f"export {env.API_KEY}=<your key> and paste the curl"
+    served = (
+        ".venv/bin/dialnexa-emulator"
+        if settings.app == env.EMBEDDED_APP
+        else f".venv/bin/uvicorn --factory {settings.app} --port 8000"
+    )
+    return (
+        f"serve what this run tested with `{served}` (port 8000), "
+        f"`export {env.API_KEY}={env.EMBEDDED_API_KEY}` and paste the curl; a failure that "
+        "needs the calls made before it reproduces with the replay command below"
+    )
 
 
 def replay_command(argv: Sequence[str], seed: int) -> str:

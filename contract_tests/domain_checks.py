@@ -25,12 +25,12 @@ _LIST_LIMIT = 200
 _DATE_TIME_FIELDS = frozenset({"created_at", "ended_at"})
 
 
-def _operation_id(case: Case[Any]) -> str | None:
+def operation_id(case: Case[Any]) -> str | None:
     operation_id = case.operation.definition.raw.get("operationId")
     return operation_id if isinstance(operation_id, str) else None
 
 
-def _json(response: Response) -> Any:
+def json_body(response: Response) -> Any:
     try:
         return response.json()
     except ValueError:
@@ -39,9 +39,9 @@ def _json(response: Response) -> Any:
 
 def _created_call(case: Case[Any], response: Response) -> dict[str, Any] | None:
     """The call a successful createCall returned, or None when this is not one to judge."""
-    if _operation_id(case) != "createCall" or response.status_code != 201:
+    if operation_id(case) != "createCall" or response.status_code != 201:
         return None
-    body = _json(response)
+    body = json_body(response)
     if not isinstance(body, dict) or not isinstance(case.body, dict):
         return None  # the schema checks report a malformed body
     return body
@@ -68,7 +68,7 @@ def _differences(
     ]
 
 
-def _follow_up(
+def follow_up(
     case: Case[Any], response: Response, operation_id: str, **parts: Any
 ) -> Response | None:
     """Send another operation as the checked request's caller; None if it carried no credentials."""
@@ -84,12 +84,25 @@ def _follow_up(
 def created_call_echoes_request(
     ctx: CheckContext, response: Response, case: Case[Any]
 ) -> bool | None:
-    """A created call carries the `agent_id`, `to_phone_number` and `metadata` it was sent."""
+    """A created call carries the `agent_id`, `to_phone_number` and `metadata` it was sent, and
+    the `agent_version_number` and `from_phone_number` it was sent, if any.
+
+    Deliberately accepted: a record without `agent_version_number` or `from_phone_number` (or with
+    a null caller ID), which the spec allows (DialNexa's own examples omit them); any value of the
+    two when the request left them out (the workspace's defaults apply); absent and empty
+    `metadata` as the same.
+    """
     created = _created_call(case, response)
     if created is None:
         return True
     assert isinstance(case.body, dict)
     differences = _differences(case.body, created, ("agent_id", "to_phone_number", "metadata"))
+    pinned = [
+        name
+        for name in ("agent_version_number", "from_phone_number")
+        if case.body.get(name) is not None and created.get(name) is not None
+    ]
+    differences += _differences(case.body, created, tuple(pinned))
     if differences:
         raise AssertionError(
             "The created call does not echo the request:\n" + "\n".join(differences)
@@ -105,7 +118,7 @@ def created_call_is_retrievable(
     created = _created_call(case, response)
     if created is None or not isinstance(created.get("id"), str):
         return True
-    fetched = _follow_up(case, response, "getCall", path_parameters={"call_id": created["id"]})
+    fetched = follow_up(case, response, "getCall", path_parameters={"call_id": created["id"]})
     if fetched is None:
         return True
     if fetched.status_code != 200:
@@ -113,7 +126,7 @@ def created_call_is_retrievable(
             f"getCall for the call just created (`{created['id']}`) answered "
             f"{fetched.status_code}, not 200"
         )
-    body = _json(fetched)
+    body = json_body(fetched)
     if not isinstance(body, dict):
         raise AssertionError(f"getCall for `{created['id']}` did not return a JSON object")
     fields = ("id", "agent_id", "to_phone_number", "created_at", "metadata")
@@ -140,10 +153,10 @@ def created_call_is_listed(ctx: CheckContext, response: Response, case: Case[Any
         "limit": _LIST_LIMIT,
     }
     for page in range(1, _LIST_PAGES + 1):
-        listed = _follow_up(case, response, "listCalls", query={**query, "page": page})
+        listed = follow_up(case, response, "listCalls", query={**query, "page": page})
         if listed is None:
             return True
-        calls = _json(listed)
+        calls = json_body(listed)
         if listed.status_code != 200 or not isinstance(calls, list):
             raise AssertionError(
                 f"listCalls (page {page}, filtered by agent and destination) answered "
@@ -160,12 +173,13 @@ def created_call_is_listed(ctx: CheckContext, response: Response, case: Case[Any
     )
 
 
-def _calls_in(case: Case[Any], response: Response) -> Iterator[dict[str, Any]]:
-    if _operation_id(case) not in {"createCall", "getCall", "listCalls"}:
+def calls_in(case: Case[Any], response: Response) -> Iterator[dict[str, Any]]:
+    """The call records of a successful createCall, getCall or listCalls answer."""
+    if operation_id(case) not in {"createCall", "getCall", "listCalls"}:
         return
     if not 200 <= response.status_code < 300:
         return
-    body = _json(response)
+    body = json_body(response)
     for call in body if isinstance(body, list) else [body]:
         if (
             isinstance(call, dict)
@@ -183,7 +197,7 @@ class CallStatusMovesForward:
         self._last_seen: dict[str, str] = {}
 
     def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-        calls = list(_calls_in(case, response))
+        calls = list(calls_in(case, response))
         if not calls:
             return True
         problems = []

@@ -3,18 +3,25 @@
 Schemathesis (cases, checks' probes, stateful runs) and the generated client all talk to this app
 as they talk to the embedded emulator, so every request of a live run passes `CallGuard.screen`:
 a guard no sender can go around, and no code path that differs between the two kinds of target.
+
+It also paces the run by the target's rate limit (`Pacer`): a 429 is waited out and the request
+sent again, so no check ever judges an operation by a throttled answer.
 """
 
 from __future__ import annotations
 
+import math
 import ssl
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 
 from contract_tests.call_guard import CallGuard, is_create
+from contract_tests.run_stats import STATS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -27,6 +34,50 @@ _HOP_BY_HOP = frozenset(
 )
 # httpx hands over a decoded body, so its original encoding and length no longer apply.
 _STALE_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+# A target that keeps answering 429 after this many waits gets its 429 judged like any answer.
+MAX_RATE_LIMITED_RETRIES = 30
+
+
+class Pacer:
+    """Waits as the target's `Retry-After` and `X-RateLimit-*` headers say, and counts it."""
+
+    def __init__(self) -> None:
+        self._resume_at = 0.0  # time.monotonic() before which the window has no request left
+
+    async def wait_turn(self) -> None:
+        await self._sleep(self._resume_at - time.monotonic())
+
+    async def after(self, response: httpx.Response) -> bool:
+        """Note the answer's rate-limit headers; True (after waiting) if it must be sent again."""
+        until_reset = _seconds_until_reset(response.headers)
+        if response.status_code == 429:
+            STATS.add("rate_limited")
+            retry_after = _number(response.headers.get("retry-after"))
+            await self._sleep(retry_after if retry_after is not None else until_reset or 1.0)
+            return True
+        if response.headers.get("x-ratelimit-remaining") == "0" and until_reset:
+            self._resume_at = time.monotonic() + until_reset
+        return False
+
+    @staticmethod
+    async def _sleep(seconds: float) -> None:
+        if seconds > 0:
+            STATS.add("waited_sec", seconds)
+            await anyio.sleep(seconds)
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        number = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) and number >= 0 else None
+
+
+def _seconds_until_reset(headers: httpx.Headers) -> float | None:
+    """Seconds until `X-RateLimit-Reset` (a Unix time), at most a minute past any sane window."""
+    reset = _number(headers.get("x-ratelimit-reset"))
+    return None if reset is None else min(max(0.0, reset - time.time()), 3600.0)
 
 
 class LiveGateway:
@@ -37,6 +88,7 @@ class LiveGateway:
         self._timeout = timeout
         # Loading the CA bundle takes tens of milliseconds: once, not per request.
         self._tls = ssl.create_default_context()
+        self.pacer = Pacer()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -46,8 +98,9 @@ class LiveGateway:
         method: str = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1")
+        probe = False
         if is_create(method, path):
-            body = self._guard.screen(body)
+            body, probe = self._guard.screen(body)
         url = self._origin + path
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")
@@ -57,7 +110,16 @@ class LiveGateway:
             if name.decode("latin-1").lower() not in _HOP_BY_HOP
         ]
         async with httpx.AsyncClient(timeout=self._timeout, verify=self._tls) as client:
-            response = await client.request(method, url, headers=headers, content=body)
+            for _ in range(MAX_RATE_LIMITED_RETRIES + 1):
+                await self.pacer.wait_turn()
+                STATS.add("requests")
+                response = await client.request(method, url, headers=headers, content=body)
+                if not await self.pacer.after(response):
+                    break
+        if probe:
+            self._guard.settle_probe(accepted=response.is_success)
+            STATS.add("probes")
+            STATS.add("probes_accepted", response.is_success)
         await send(
             {
                 "type": "http.response.start",

@@ -1,6 +1,6 @@
 """The runner's console, as a pytest plugin: a progress line while tests run, then each failure
 (operation, check, what went wrong, a curl to reproduce it), a table of passed / failed counts
-per operation and check, and the command that replays the run.
+per operation and check, what did not run and why, and the command that replays the run.
 
 Every report passes through `redact` before any other plugin (JUnit included) sees it, so the
 API token never reaches the console or a file.
@@ -8,6 +8,7 @@ API token never reaches the console or a file.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Sequence
@@ -19,6 +20,9 @@ import schemathesis
 from schemathesis import Case, CheckResult, HookContext, Response
 from schemathesis.core.failures import Failure, FailureGroup
 
+from contract_tests.run_stats import STATS, calls_per_run
+from contract_tests.settings import API_KEY, current
+
 REDACTED = "[REDACTED]"
 # What each test module checks, as the table's first column.
 AREAS = {
@@ -28,6 +32,9 @@ AREAS = {
 }
 # The column of tests that failed outside any check (a crash, a timeout): the test is the row.
 OUTSIDE_CHECKS = "(no check)"
+# Schemathesis hides the header in its curl; this form runs as pasted where the key is exported.
+_FILTERED_AUTHORIZATION = re.compile(r"""(['"])Authorization: \[Filtered\]\1""")
+CURL_AUTHORIZATION = f'"Authorization: Bearer ${API_KEY}"'
 
 
 def operation_id(case: Case[Any]) -> str:
@@ -52,11 +59,14 @@ class Tally:
 
 
 class ContractReport:
-    def __init__(self, out: IO[str], *, secrets: Sequence[str], target: str, replay: str) -> None:
+    def __init__(
+        self, out: IO[str], *, secrets: Sequence[str], replay: str, repro_hint: str
+    ) -> None:
         self._out = out
         self._secrets = [s for s in secrets if s]
         self._replay = replay
-        self._target = target
+        self._repro_hint = repro_hint
+        self._skips: dict[str, str] = {}
         self._tty = out.isatty()
         self._tally = Tally()
         self._total = 0
@@ -92,7 +102,7 @@ class ContractReport:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._total = len(session.items)
-        self._write(f"DialNexa contract suite against {self._target}: {self._total} test(s)\n")
+        self._write(f"{self._total} test(s)\n")
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         # Not in `pytest_runtest_setup`: pytest captures the output of setup, call and teardown.
@@ -125,13 +135,16 @@ class ContractReport:
             self._outcome_of[report.nodeid] = "failed" if report.when == "call" else "error"
         elif report.skipped:
             self._outcome_of[report.nodeid] = "skipped"
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+            self._skips[report.nodeid] = reason.removeprefix("Skipped: ")
         if report.when == "teardown":
             outcome = self._outcome_of.pop(report.nodeid, "passed")
             self._done += 1
             self._outcomes[outcome] += 1
             if not self._tty or outcome != "passed":
                 where = f"{_area(report.nodeid)} {_name(report)}"
-                self._line(f"[{self._done:>3}/{self._total}] {outcome:<7} {where}")
+                why = f": {self._skips[report.nodeid]}" if outcome == "skipped" else ""
+                self._line(f"[{self._done:>3}/{self._total}] {outcome:<7} {where}{why}")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -144,21 +157,62 @@ class ContractReport:
         self._progress("")
         for failure in self._failures:
             self._write("\n" + failure.rstrip() + "\n")
-        self._write("\n" + self._table() + "\n")
+        if self._failures and self._tally.check_of:
+            self._write(f"\nto reproduce a failure: {self._repro_hint}\n")
         elapsed = time.monotonic() - self._started
+        if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+            self._write(
+                f"\ninterrupted after {self._done} of {self._total} test(s), no verdict - "
+                f"{elapsed:.0f}s\nreplay this run: {self._replay}\n"
+            )
+            return
+        self._write("\n" + self._table() + "\n")
         passed, failed = (
             self._outcomes["passed"],
             self._outcomes["failed"] + self._outcomes["error"],
         )
         skipped = self._outcomes["skipped"]
+        self._write("".join(f"{line}\n" for line in self._notes()))
         verdict = "conforms" if failed == 0 and session.exitstatus == 0 else "DOES NOT CONFORM"
         self._write(
             f"\nreplay this run: {self._replay}\n"
             f"{verdict} - {elapsed:.0f}s\n"
             f"contract: {passed} passed, {failed} failed"
-            + (f", {skipped} skipped" if skipped else "")
+            + (f", {skipped} skipped (see 'did not run' above)" if skipped else "")
             + "\n"
         )
+
+    def _notes(self) -> list[str]:
+        """What did not run and what would make it run; calls, probes and rate limits."""
+        settings = current()
+        lines = []
+        if self._skips:
+            lines.append("\ndid not run:")
+            lines += [f"  {_area(n)} {n.split('::', 1)[-1]}: {r}" for n, r in self._skips.items()]
+        needed = calls_per_run(settings.max_examples)
+        if STATS.creates_held:
+            lines.append(
+                f"not sent: {STATS.creates_held} schema-valid create(s), the --allow-calls "
+                f"budget being spent; a full run needs about --allow-calls {needed}"
+            )
+        if settings.is_live:
+            lines.append(
+                f"calls: {STATS.calls_placed} schema-valid create(s) sent within "
+                f"--allow-calls {settings.allow_calls}; {STATS.probes} negative create(s) sent "
+                f"to a --to number as probes, {STATS.probes_accepted} wrongly accepted "
+                "(each spent a call of the budget)"
+            )
+            lines.append(
+                f"rate limit: {STATS.rate_limited} answer(s) were 429 (waited out, sent again, "
+                f"never judged); {STATS.waited_sec:.1f}s spent waiting; "
+                f"{STATS.requests} request(s) sent"
+            )
+        else:
+            lines.append(
+                f"calls: this run created {STATS.calls_placed} call(s) with schema-valid "
+                f"requests; against a live server it needs --allow-calls {needed} to run in full"
+            )
+        return lines
 
     # rendering
 
@@ -186,7 +240,8 @@ class ContractReport:
         for failure in group.exceptions:
             operation, check = self._tally.check_of.get(failure, (failure.operation or "?", "?"))
             lines.append(f"  x {operation} . {check}: {failure.title}")
-        return "\n".join(lines) + "\n" + _indent(self.redact(group.message).strip(), "      ")
+        message = _FILTERED_AUTHORIZATION.sub(CURL_AUTHORIZATION, self.redact(group.message))
+        return "\n".join(lines) + "\n" + _indent(message.strip(), "      ")
 
     def _table(self) -> str:
         """One row per check, one column per operation: how many times it passed, or failed."""

@@ -1,12 +1,13 @@
 """Everything schemathesis needs to know about this API beyond openapi.yaml.
 
 Named by `hooks` in schemathesis.toml, so both the suite and a bare `schemathesis run` load it:
-the `e164` format (real numbers, not just the pattern's shape) and our domain checks.
+the `e164` format (real numbers, not just the pattern's shape), our domain checks and the checks
+of the spec's prose rules.
 """
 
-from contract_tests import domain_checks
+from contract_tests import domain_checks, prose_checks
 from contract_tests.phone_numbers import register_formats
 
 register_formats()
 
-__all__ = ["domain_checks"]
+__all__ = ["domain_checks", "prose_checks"]

@@ -12,12 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-BASE_URL = "DIALNEXA_BASE_URL"
+# The suite's own variable: the client's DIALNEXA_BASE_URL (perhaps production) never retargets it.
+BASE_URL = "CONTRACT_BASE_URL"
 API_KEY = "DIALNEXA_API_KEY"
+EMULATOR = "CONTRACT_EMULATOR"
 APP = "CONTRACT_APP"
 ALLOW_CALLS = "CONTRACT_ALLOW_CALLS"
 DESTINATIONS = "CONTRACT_TO"
 AGENT_ID = "CONTRACT_AGENT_ID"
+AGENT_VERSION = "CONTRACT_AGENT_VERSION"
+FROM_NUMBER = "CONTRACT_FROM"
 SEED = "CONTRACT_SEED"
 MAX_EXAMPLES = "CONTRACT_MAX_EXAMPLES"
 
@@ -37,11 +41,17 @@ class Settings:
     base_url: str | None
     """A live server to test over HTTP; None tests `app` in process."""
     token: str
+    emulator: bool
+    """The live target is known to be an emulator, so its control plane may be used."""
     app: str
     """`module:callable` returning the ASGI app to test in process (the emulator by default)."""
     allow_calls: int
     destinations: tuple[str, ...]
     agent_id: str
+    agent_version: int | None
+    """The agent version allowed calls pin (None: the workspace's latest published)."""
+    from_number: str | None
+    """The caller ID allowed calls use (None: the workspace's default)."""
     seed: int
     max_examples: int
 
@@ -51,7 +61,8 @@ class Settings:
 
     def describe(self) -> str:
         if self.base_url is not None:
-            return f"{self.base_url} (live, at most {self.allow_calls} call(s) placed)"
+            kind = "an emulator over HTTP" if self.emulator else "live"
+            return f"{self.base_url} ({kind}, at most {self.allow_calls} call(s) placed)"
         if self.app == EMBEDDED_APP:
             return "the embedded emulator (in process)"
         return f"{self.app} (in process)"
@@ -59,18 +70,22 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         base_url = env.get(BASE_URL) or None
-        token = env.get(API_KEY) or ("" if base_url else EMBEDDED_API_KEY)
+        # In process the demo key, whatever key the environment holds for real servers.
+        token = (env.get(API_KEY) or "") if base_url else EMBEDDED_API_KEY
         if base_url and not token:
             raise SettingsError(f"a live target needs an API key (--token or {API_KEY})")
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             token=token,
+            emulator=bool(base_url) and env.get(EMULATOR, "") not in ("", "0"),
             app=env.get(APP) or EMBEDDED_APP,
             allow_calls=_natural(env, ALLOW_CALLS, 0),
             destinations=tuple(
                 n.strip() for n in env.get(DESTINATIONS, "").split(",") if n.strip()
             ),
             agent_id=env.get(AGENT_ID) or EMBEDDED_AGENT_ID,
+            agent_version=_natural(env, AGENT_VERSION, 0) or None,
+            from_number=env.get(FROM_NUMBER) or None,
             seed=_natural(env, SEED, random.randrange(2**32)),  # noqa: S311 - a test seed, not a secret
             max_examples=max(1, _natural(env, MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES)),
         )

@@ -58,14 +58,17 @@ class Target:
         return self.guard is None or self.guard.can_place
 
     def advance_clock(self, seconds: float) -> bool:
-        """Move the server's clock, if it is an emulator; False for servers without one."""
+        """Move the server's clock, if it is an emulator; False for servers without one.
+
+        Over HTTP only when the run was told the target is an emulator (`--emulator`): a live
+        server is sent nothing but the spec's requests.
+        """
         emulator = self._emulator()
         if emulator is not None:
             emulator.clock.advance(seconds)
             return True
-        if not self.is_live or self._has_control_plane is False:
+        if not (self.is_live and self.settings.emulator) or self._has_control_plane is False:
             return False
-        # A live emulator (`dialnexa-emulator`) has its control plane beside the API; ask once.
         parts = urlsplit(self.base_url)
         response = httpx.post(
             f"{parts.scheme}://{parts.netloc}/_emulator/clock/advance",

@@ -16,6 +16,7 @@ from dialnexa_client.api.calls import create_call, get_call, list_calls
 from dialnexa_client.models import Call, CreateCallRequest, Error
 
 from contract_tests.lifecycle import FINAL, transition_error
+from contract_tests.run_stats import STATS
 from contract_tests.settings import current
 from contract_tests.target import current_target
 
@@ -120,6 +121,7 @@ def a_call_request() -> CreateCallRequest:
     }
     if TARGET.guard is not None:
         TARGET.guard.aim(body)
+    STATS.add("calls_placed")
     return CreateCallRequest.from_dict(body)
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import hypothesis
 from schemathesis import Case
 
-from contract_tests.call_guard import UNDIALABLE, is_create
+from contract_tests.call_guard import UNDIALABLE, CallGuard, is_create, is_valid_create
+from contract_tests.run_stats import STATS, calls_per_run
 from contract_tests.server_schema import load_server_schema
 from contract_tests.settings import current
 from contract_tests.target import current_target
@@ -25,28 +26,44 @@ def may_send(case: Case[Any]) -> bool:
     """Whether the case may go to the target; against a live one, aims creates at `--to`.
 
     A schema-valid create places a call, so it goes out only while the `--allow-calls` budget
-    lasts, to a `--to` destination, with the run's agent and the workspace's defaults for the
-    rest. A negative create is kept off the `--to` numbers, so it cannot spend the budget; the
-    gateway's guard keeps it from dialling anyone else.
+    lasts, to a `--to` destination, with the run's agent, `--agent-version` and `--from` (else
+    the workspace's defaults). A negative create that breaks a rule besides its destination goes
+    to a `--to` destination as well, so that only that rule can explain a refusal; the gateway's
+    guard charges it to the budget only if the server wrongly accepts it. Any other create is kept
+    off the `--to` numbers and the guard keeps it from dialling anyone.
     """
     body: Any = case.body
-    if (
-        not TARGET.is_live
-        or not is_create(case.method, case.formatted_path)
-        or not isinstance(body, dict)
-    ):
+    if not is_create(case.method, case.formatted_path) or not isinstance(body, dict):
         return True
-    assert TARGET.guard is not None
+    settings = current()
     if case.meta is None or not case.meta.generation.mode.is_positive:
-        if body.get("to_phone_number") in current().destinations:
-            body["to_phone_number"] = UNDIALABLE
+        if TARGET.guard is not None:
+            _aim_probe(body, TARGET.guard)
         return True
-    if not TARGET.guard.aim(body):
+    if TARGET.guard is not None and not TARGET.guard.aim(body):
+        STATS.add("creates_held")
         return False
-    body["agent_id"] = current().agent_id
-    body.pop("agent_version_number", None)
-    body.pop("from_phone_number", None)
+    STATS.add("calls_placed")
+    if not TARGET.is_live:
+        return True
+    body["agent_id"] = settings.agent_id
+    for name, value in (
+        ("agent_version_number", settings.agent_version),
+        ("from_phone_number", settings.from_number),
+    ):
+        if value is None:
+            body.pop(name, None)
+        else:
+            body[name] = value
     return True
+
+
+def _aim_probe(body: dict[str, Any], guard: CallGuard) -> None:
+    destination = guard.probe_destination()
+    if destination is not None and not is_valid_create({**body, "to_phone_number": destination}):
+        body["to_phone_number"] = destination
+    elif body.get("to_phone_number") in current().destinations:
+        body["to_phone_number"] = UNDIALABLE
 
 
 @schema.parametrize()
@@ -86,4 +103,7 @@ class TestServerWorkflow(ServerWorkflow.TestCase):  # type: ignore[misc, name-de
 
     def setUp(self) -> None:
         if not TARGET.can_place_calls:
-            self.skipTest("every scenario starts with a create: the --allow-calls budget is spent")
+            self.skipTest(
+                "every scenario starts with a create and the --allow-calls budget is spent"
+                f" (a full run needs about --allow-calls {calls_per_run(current().max_examples)})"
+            )

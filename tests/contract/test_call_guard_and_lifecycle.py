@@ -13,7 +13,11 @@ ALLOWED = "+919876543210"
 
 
 def sent(guard: CallGuard, payload: object) -> object:
-    return json.loads(guard.screen(json.dumps(payload).encode()))
+    return json.loads(guard.screen(json.dumps(payload).encode()).body)
+
+
+def a_call(to: str, **fields: object) -> dict[str, object]:
+    return {"agent_id": "agt_abc123", "to_phone_number": to, **fields}
 
 
 @pytest.mark.parametrize(
@@ -32,18 +36,33 @@ def test_what_counts_as_a_create(method: str, path: str, creates: bool) -> None:
 
 def test_the_budget_lets_only_allowed_destinations_through_and_only_so_often() -> None:
     guard = CallGuard(allow_calls=2, destinations=[ALLOWED])
-    assert sent(guard, {"to_phone_number": "+447400123456"}) == {"to_phone_number": UNDIALABLE}
-    assert sent(guard, {"to_phone_number": ALLOWED}) == {"to_phone_number": ALLOWED}
-    assert sent(guard, {"to_phone_number": ALLOWED, "agent_id": "a"})["to_phone_number"] == ALLOWED  # type: ignore[index]
-    assert sent(guard, {"to_phone_number": ALLOWED}) == {"to_phone_number": UNDIALABLE}
+    assert sent(guard, a_call("+447400123456")) == a_call(UNDIALABLE)
+    assert sent(guard, a_call(ALLOWED)) == a_call(ALLOWED)
+    assert sent(guard, a_call(ALLOWED, metadata={"a": 1})) == a_call(ALLOWED, metadata={"a": 1})
+    assert sent(guard, a_call(ALLOWED)) == a_call(UNDIALABLE)
     assert not guard.can_place
+
+
+def test_a_probe_holds_a_call_of_the_budget_and_keeps_it_only_if_accepted() -> None:
+    guard = CallGuard(allow_calls=1, destinations=[ALLOWED])
+    probe = a_call(ALLOWED, unknown_property=True)  # schema-invalid: a conforming server refuses
+    screened = guard.screen(json.dumps(probe).encode())
+    assert screened.probe and json.loads(screened.body) == probe
+    assert not guard.can_place  # while it is out, nothing else may ring
+    assert sent(guard, a_call(ALLOWED)) == a_call(UNDIALABLE)
+    guard.settle_probe(accepted=False)
+    assert guard.can_place
+    assert guard.screen(json.dumps(probe).encode()).probe
+    guard.settle_probe(accepted=True)  # wrongly accepted: it may have rung, the budget is spent
+    assert not guard.can_place
+    assert sent(guard, probe) == {**probe, "to_phone_number": UNDIALABLE}
 
 
 def test_without_destinations_nothing_can_be_placed() -> None:
     guard = CallGuard(allow_calls=5, destinations=[])
     assert not guard.can_place
     assert not guard.aim({"to_phone_number": ALLOWED})
-    assert sent(guard, {"to_phone_number": ALLOWED}) == {"to_phone_number": UNDIALABLE}
+    assert sent(guard, a_call(ALLOWED)) == a_call(UNDIALABLE)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +76,7 @@ def test_without_destinations_nothing_can_be_placed() -> None:
     ],
 )
 def test_bodies_that_name_no_allowed_destination_cannot_dial(body: bytes, expected: bytes) -> None:
-    assert CallGuard(allow_calls=1, destinations=[ALLOWED]).screen(body) == expected
+    assert CallGuard(allow_calls=1, destinations=[ALLOWED]).screen(body).body == expected
 
 
 def test_aiming_rotates_through_the_allowed_destinations() -> None:

@@ -6,6 +6,7 @@ accepts any create (the worst case for a budget) and the real emulator.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def test_at_most_the_allowed_calls_ring_and_only_allowed_numbers(
     assert len(server.creates) > len(dialable), "creates beyond the budget were still tested"
     assert server.reads > 0
     # The token is in no output and no file: it would be in the failures' repro commands.
-    assert "Authorization: [Filtered]" in run.output
+    assert '-H "Authorization: Bearer $DIALNEXA_API_KEY"' in run.output
     written = [run.output, junit.read_text(encoding="utf-8")]
     written += [path.read_text(errors="replace") for path in tmp_path.rglob("*") if path.is_file()]
     for text in written:
@@ -146,3 +147,47 @@ def test_a_live_emulator_conforms_within_the_budget() -> None:
     calls = list(emulator.state.emulator.store.newest_first("default"))
     assert 1 <= len(calls) <= 3
     assert {call.to_phone_number for call in calls} == {DESTINATIONS[0]}
+
+
+class Recorder:
+    """The emulator, noting the path of every request it is sent."""
+
+    def __init__(self) -> None:
+        self.inner = embedded_emulator()
+        self.paths: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.paths.append((scope.get("raw_path") or scope["path"].encode()).decode("latin-1"))
+        await self.inner(scope, receive, send)
+
+
+# The spec's paths under the server's /v1: the calls collection and one call.
+SPEC_PATH = re.compile(r"^/v1/calls(/[^/?]+)?/?$")
+
+
+def test_a_live_run_sends_nothing_outside_the_specs_paths() -> None:
+    recorder = Recorder()
+    with served(recorder) as root:
+        run = run_suite(
+            "--base-url",
+            f"{root}/v1",
+            "--allow-calls",
+            "3",
+            "--to",
+            DESTINATIONS[0],
+            *QUICK,
+            env={"DIALNEXA_API_KEY": "kid_demo:sk_demo_secret"},
+        )
+        outside = [path for path in recorder.paths if not SPEC_PATH.match(path)]
+        assert run.returncode == 0, run.output
+        assert len(recorder.paths) > 100 and not outside, outside
+        assert "the server has no clock to move" in run.output  # said, not silently skipped
+        # Told the target is an emulator, the run does use its control plane.
+        told = run_suite(
+            "--base-url", f"{root}/v1", "--emulator", "--allow-calls", "2", "--to",
+            DESTINATIONS[0], "--only", "client-server", *QUICK,
+            env={"DIALNEXA_API_KEY": "kid_demo:sk_demo_secret"},
+        )  # fmt: skip
+    assert told.returncode == 0, told.output
+    assert any(path.startswith("/_emulator/") for path in recorder.paths)

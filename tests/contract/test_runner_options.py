@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -20,16 +21,22 @@ def test_help_documents_every_option() -> None:
     )
     for option in (
         "--base-url", "--token", "--app", "--allow-calls", "--to", "--agent-id",
-        "--seed", "--max-examples", "--thorough", "--only", "--junit",
+        "--seed", "--max-examples", "--thorough", "--only", "--junit", "--emulator",
+        "--agent-version", "--from",
     ):  # fmt: skip
         assert option in completed.stdout
-    assert "DIALNEXA_API_KEY" in completed.stdout and "DIALNEXA_BASE_URL" in completed.stdout
+    assert "DIALNEXA_API_KEY" in completed.stdout and "CONTRACT_BASE_URL" in completed.stdout
 
 
 @pytest.mark.parametrize(
     ("argv", "complaint"),
     [
-        (["--allow-calls", "1"], "only apply to a live server"),
+        (["--allow-calls", "1"], "only apply to a server over HTTP"),
+        (["--emulator"], "only apply to a server over HTTP"),
+        (
+            ["--base-url", "http://127.0.0.1:9/v1", "--token", "k:s", "--from", "12"],
+            "valid E.164",
+        ),
         (["--base-url", "http://127.0.0.1:9/v1"], "needs --token"),
         (["--base-url", "ftp://x/v1", "--token", "k:s"], "http(s) URL"),
         (
@@ -49,7 +56,7 @@ def test_unsafe_or_inconsistent_options_are_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.delenv("DIALNEXA_BASE_URL", raising=False)
+    monkeypatch.delenv("CONTRACT_BASE_URL", raising=False)
     monkeypatch.delenv("DIALNEXA_API_KEY", raising=False)
     with pytest.raises(SystemExit) as exited:
         cli.parse_args(argv)
@@ -58,7 +65,7 @@ def test_unsafe_or_inconsistent_options_are_refused(
 
 
 def test_options_become_the_suites_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DIALNEXA_BASE_URL", raising=False)
+    monkeypatch.delenv("CONTRACT_BASE_URL", raising=False)
     monkeypatch.setenv("DIALNEXA_API_KEY", "kid_x:sk_y")
     args, pytest_args = cli.parse_args(
         ["--base-url", "https://sandbox.example/v1/", "--allow-calls", "2", "--to", "+919876543210",
@@ -72,13 +79,27 @@ def test_options_become_the_suites_settings(monkeypatch: pytest.MonkeyPatch) -> 
     assert pytest_args == ["-k", "client"]
 
 
-def test_without_options_the_embedded_emulator_is_tested(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DIALNEXA_BASE_URL", raising=False)
-    monkeypatch.delenv("DIALNEXA_API_KEY", raising=False)
+def test_without_options_the_embedded_emulator_is_tested_whatever_the_clients_variables_say(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CONTRACT_BASE_URL", raising=False)
+    monkeypatch.setenv("DIALNEXA_BASE_URL", "https://api.dialnexa.com/v1")
+    monkeypatch.setenv("DIALNEXA_API_KEY", "kid_prod:sk_production_key")
     args, _ = cli.parse_args([])
-    settings = Settings.from_env(cli.environment(args))
+    settings = Settings.from_env({**os.environ, **cli.environment(args)})
     assert not settings.is_live
+    assert settings.token == "kid_demo:sk_demo_secret"  # the key is for live targets only
     assert settings.describe() == "the embedded emulator (in process)"
+
+
+def test_a_live_target_comes_from_the_suites_own_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONTRACT_BASE_URL", "https://sandbox.example/v1")
+    monkeypatch.setenv("DIALNEXA_API_KEY", "kid_x:sk_y")
+    args, _ = cli.parse_args(["--agent-version", "3", "--from", "+14155550123"])
+    settings = Settings.from_env(cli.environment(args))
+    assert settings.base_url == "https://sandbox.example/v1" and settings.token == "kid_x:sk_y"
+    assert (settings.agent_version, settings.from_number) == (3, "+14155550123")
+    assert not settings.emulator  # the control plane is for targets said to be emulators
 
 
 def test_the_replay_command_keeps_the_options_but_not_the_secret() -> None:

@@ -53,7 +53,9 @@ def test_the_token_is_in_no_output_and_no_file_the_suite_writes(tmp_path: Path) 
     output = run.stdout + run.stderr
     assert run.returncode == 1, output  # the injected 500s
     assert "not_a_server_error" in output
-    assert "Authorization: [Filtered]" in output  # a repro command, with the header hidden
+    assert (
+        '"Authorization: Bearer $DIALNEXA_API_KEY"' in output
+    )  # a repro, the key left to the shell
     written = list(_written_since(started, tmp_path, ROOT, Path.home()))
     assert junit in written
     assert any(path.is_relative_to(temp) for path in written)  # TMPDIR was used, and scanned

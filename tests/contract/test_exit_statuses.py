@@ -1,0 +1,81 @@
+"""Every exit status scripts/contract-test documents, with its message, from a subprocess run."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+
+from contract_tests import cli
+from contract_tests.target import embedded_emulator
+from tests.contract.conftest import QUICK, ROOT, run_suite
+from tests.serving import served
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_an_unreachable_target_is_said_in_one_line_not_judged() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    run = run_suite("--base-url", url, *QUICK, env={"DIALNEXA_API_KEY": "kid_demo:x"})
+    assert run.returncode == cli.UNREACHABLE == 3, run.output
+    lines = run.output.splitlines()
+    assert lines[0].startswith(f"DialNexa contract suite against {url}")
+    assert lines[1].startswith(f"scripts/contract-test: could not reach {url}")
+    assert len(lines) == 2, run.output  # no table, no verdict
+
+
+def test_a_rejected_key_is_said_and_nothing_passes() -> None:
+    with served(embedded_emulator()) as root:
+        run = run_suite(
+            "--base-url", f"{root}/v1", *QUICK, env={"DIALNEXA_API_KEY": "kid_demo:wrong"}
+        )
+    assert run.returncode == cli.KEY_REJECTED == 4, run.output
+    assert "rejected the API key" in run.output
+    assert "passed" not in run.output and "conforms" not in run.output
+
+
+def test_bad_options_exit_2() -> None:
+    run = run_suite("--max-examples", "0")
+    assert run.returncode == cli.BAD_OPTIONS == 2, run.output
+    assert "--max-examples must be >= 1" in run.output
+
+
+def test_an_app_that_cannot_be_loaded_is_a_bad_option() -> None:
+    run = run_suite("--app", "tests.contract.no_such_module:app")
+    assert run.returncode == cli.BAD_OPTIONS, run.output
+    assert "--app" in run.output and "Traceback" not in run.output
+
+
+def test_selecting_no_test_exits_5() -> None:
+    run = run_suite(*QUICK, "--", "-k", "no_test_has_this_name")
+    assert run.returncode == cli.NOTHING_RAN == 5, run.output
+
+
+def test_a_failure_of_the_suite_itself_exits_6() -> None:
+    run = run_suite(*QUICK, "--only", "client", "--", "-p", "tests.contract.crashing_plugin")
+    assert run.returncode == cli.SUITE_ERROR == 6, run.output
+
+
+def test_ctrl_c_prints_interrupted_and_exits_130() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "contract_tests", "--seed", "7"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = [process.stdout.readline(), process.stdout.readline()]
+    assert "test(s)" in seen[1], seen  # tests are running
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=120)
+    output = "".join(seen) + rest
+    assert process.returncode == cli.INTERRUPTED == 130, output
+    assert "interrupted" in output
+    assert "DOES NOT CONFORM" not in output and "conforms" not in output
