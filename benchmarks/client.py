@@ -1,13 +1,16 @@
-"""The generated client's cost over plain httpx: per createCall, and to import.
+"""The generated client's cost over plain httpx: per getCall, and to import.
 
-Per call: `create_call.sync_detailed` against `httpx.Client.post` of the same body (plus
-`.json()`, which any caller of plain httpx needs) to the same emulator, in alternating blocks.
+Per call: `DialNexa().calls.get(id)` (the facade) and `get_call.sync(id, client=...)` (the
+functional layer under it) against `httpx.Client.get` of the same URL (plus `.json()`, which any
+caller of plain httpx needs) to the same emulator, in rotating blocks.
 
-Import: a fresh interpreter per measurement times `import dialnexa_client` (with the createCall
-module) against `import httpx` alone, in a throwaway venv holding only the client and its
-dependencies (at the project lock's versions), as `pip install ./generated/dialnexa-client` gives
-a user. For context, the same for `import httpx` in the project's own .venv and for retell-sdk,
-a Stainless-generated voice-AI SDK, in its own throwaway venv.
+Import: a fresh interpreter per measurement times `from dialnexa_client import DialNexa,
+AsyncDialNexa` (the package with its facade) against `import httpx` alone, in a throwaway venv
+holding only the client and its dependencies (at the project lock's versions), as
+`pip install ./generated/dialnexa-client` gives a user. The package imports its parts on first
+use, so also: `import dialnexa_client.resources`, everything a first call imports (httpx, attrs,
+the models, the functional modules). For context, `import httpx` in the project's own .venv and
+retell-sdk, a Stainless-generated voice-AI SDK, in its own throwaway venv.
 """
 
 from __future__ import annotations
@@ -22,9 +25,8 @@ from importlib import metadata
 from pathlib import Path
 
 import httpx
-from dialnexa_client import AuthenticatedClient
-from dialnexa_client.api.calls import create_call
-from dialnexa_client.models import Call, CreateCallRequest
+from dialnexa_client import DialNexa
+from dialnexa_client.api.calls import get_call
 
 from benchmarks import _common as c
 
@@ -32,7 +34,8 @@ NAME = "client"
 CLIENT_PROJECT = c.ROOT / "generated" / "dialnexa-client"
 RETELL = "retell-sdk==6.2.13"
 HTTPX = "import httpx"
-CLIENT = "import dialnexa_client, dialnexa_client.api.calls.create_call"
+CLIENT = "from dialnexa_client import DialNexa, AsyncDialNexa"
+FIRST_CALL = "import dialnexa_client.resources"
 # Timed inside the fresh interpreter, so interpreter start-up is not part of the figure.
 TIMER = "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
 TOP = 10
@@ -45,7 +48,12 @@ class Import:
     stmt: str
 
 
-def time_calls(call: Callable[[], None], n: int) -> float:
+FACADE = "facade: `client.calls.get(id)`, parsed `Call`"
+FUNCTIONAL = "functional: `get_call.sync(id, client=...)`, parsed `Call`"
+PLAIN = "plain: `httpx.Client.get(...)`, `.json()`"
+
+
+def time_calls(call: Callable[[], object], n: int) -> float:
     """Median seconds per call over n calls."""
     times = []
     for _ in range(n):
@@ -55,42 +63,39 @@ def time_calls(call: Callable[[], None], n: int) -> float:
     return statistics.median(times)
 
 
-def per_call(base_url: str, calls: int, rounds: int) -> list[tuple[float, float]]:
-    """(generated, plain) median seconds per call, one pair per round."""
+def per_call(base_url: str, calls: int, rounds: int) -> list[dict[str, float]]:
+    """Median seconds per getCall of each client, one dict per round."""
     timeout = httpx.Timeout(10)
-    generated = AuthenticatedClient(base_url=base_url, token=c.API_KEY, timeout=timeout)
+    facade = DialNexa(api_key=c.API_KEY, base_url=base_url, timeout=timeout)
     plain = httpx.Client(
         base_url=base_url, headers={"Authorization": f"Bearer {c.API_KEY}"}, timeout=timeout
     )
-
-    def generated_call() -> None:
-        body = CreateCallRequest(
-            agent_id=c.CREATE_BODY["agent_id"], to_phone_number=c.CREATE_BODY["to_phone_number"]
-        )
-        response = create_call.sync_detailed(client=generated, body=body)
-        if not isinstance(response.parsed, Call):
-            raise SystemExit(
-                f"error: createCall answered {response.status_code}: {response.content!r}"
-            )
+    body = c.CREATE_BODY
+    call_id = facade.calls.create(
+        agent_id=body["agent_id"], to_phone_number=body["to_phone_number"]
+    ).id
 
     def plain_call() -> None:
-        response = plain.post("/calls", json=c.CREATE_BODY)
-        if response.status_code != 201:
-            raise SystemExit(f"error: createCall answered {response.status_code}: {response.text}")
+        response = plain.get(f"/calls/{call_id}")
+        if response.status_code != 200:
+            raise SystemExit(f"error: getCall answered {response.status_code}: {response.text}")
         response.json()
 
-    with generated, plain:
-        time_calls(generated_call, calls // 5 + 1)  # warm-up: connections, first-call paths
-        time_calls(plain_call, calls // 5 + 1)
-        pairs = []
+    clients: dict[str, Callable[[], object]] = {
+        FACADE: lambda: facade.calls.get(call_id),
+        FUNCTIONAL: lambda: get_call.sync(call_id, client=facade.api_client),
+        PLAIN: plain_call,
+    }
+    with facade, plain:
+        for call in clients.values():  # warm-up: connections, first-call paths
+            time_calls(call, calls // 5 + 1)
+        rounds_out = []
+        names = list(clients)
         for round_no in range(rounds):
-            # Alternate which goes first, so drift in the server's state favours neither.
-            if round_no % 2:
-                p, g = time_calls(plain_call, calls), time_calls(generated_call, calls)
-            else:
-                g, p = time_calls(generated_call, calls), time_calls(plain_call, calls)
-            pairs.append((g, p))
-    return pairs
+            # Rotate which goes first, so drift in the server's state favours none.
+            order = names[round_no % len(names) :] + names[: round_no % len(names)]
+            rounds_out.append({name: time_calls(clients[name], calls) for name in order})
+    return rounds_out
 
 
 def client_venv() -> Path:
@@ -124,30 +129,30 @@ def import_breakdown(python: c.StrPath, stmt: str, runs: int) -> dict[str, float
 
 @dataclass
 class Measured:
-    per_call: list[tuple[float, float]]  # (generated, plain) seconds per call, per round
+    per_call: list[dict[str, float]]  # client label -> seconds per call, one dict per round
     imports: dict[str, list[float]]  # Import.label -> seconds, one per fresh interpreter
     added: list[tuple[str, float]]  # (module, self µs) the client imports beyond httpx
     skipped: dict[str, str]  # Import.label -> why it was not measured
 
 
+def ratio(values: dict[str, list[float]], mine: str, base: str) -> float:
+    """Median over paired measurements of mine ÷ base."""
+    return c.median(a / b for a, b in zip(values[mine], values[base], strict=True))
+
+
 def report(args: argparse.Namespace, argv: list[str], m: Measured) -> str:
-    generated = c.median(g for g, _ in m.per_call) * 1e6
-    plain = c.median(p for _, p in m.per_call) * 1e6
-    call_ratio = c.median(g / p for g, p in m.per_call)
-    pairs = zip(m.imports[CLIENT], m.imports[HTTPX], strict=True)
-    import_ratio = c.median(mine / base for mine, base in pairs)
+    by_client = {name: [r[name] for r in m.per_call] for name in (FACADE, FUNCTIONAL, PLAIN)}
+    call_ratio = c.median(r[FACADE] / r[PLAIN] for r in m.per_call)
+    layer_ratio = c.median(r[FUNCTIONAL] / r[PLAIN] for r in m.per_call)
     packages = ["httpx", "attrs", "dialnexa-client", "uvicorn", "starlette"]
     retell = "not run" if RETELL in m.skipped else RETELL.split("==")[1]
     calls = [
+        *((name, f"{c.median(times) * 1e6:,.0f}") for name, times in by_client.items()),
         (
-            "generated: `CreateCallRequest(...)`, `create_call.sync_detailed`, parsed `Call`",
-            f"{generated:,.0f}",
-        ),
-        ("plain: `httpx.Client.post(json=...)`, `.json()`", f"{plain:,.0f}"),
-        (
-            "ratio generated ÷ plain (target ≤ 1.15)",
+            "ratio facade ÷ plain (target ≤ 1.15)",
             f"{call_ratio:.3f} ({c.verdict(call_ratio, 1.15, at_least=False)})",
         ),
+        ("ratio functional ÷ plain", f"{layer_ratio:.3f}"),
     ]
 
     def ms(label: str) -> str:
@@ -155,12 +160,25 @@ def report(args: argparse.Namespace, argv: list[str], m: Measured) -> str:
             return f"not measured: {m.skipped[label]}"
         return f"{c.median(m.imports[label]) * 1e3:.1f}"
 
-    ratio = f"{import_ratio:.2f} ({c.verdict(import_ratio, 1.3, at_least=False)})"
+    import_ratio = ratio(m.imports, CLIENT, HTTPX)
+    first_ratio = ratio(m.imports, FIRST_CALL, HTTPX)
     imports = [
         (f"`{HTTPX}` (client-only venv)", ms(HTTPX)),
         (f"`{CLIENT}` (client-only venv)", ms(CLIENT)),
-        ("ratio client ÷ httpx (target ≤ 1.3)", ratio),
-        *((f"context: {label}", ms(label)) for label in m.imports if label not in (HTTPX, CLIENT)),
+        (
+            "ratio facade import ÷ httpx (target ≤ 1.3)",
+            f"{import_ratio:.2f} ({c.verdict(import_ratio, 1.3, at_least=False)})",
+        ),
+        (f"`{FIRST_CALL}`: what the first call imports (client-only venv)", ms(FIRST_CALL)),
+        (
+            "ratio first-call imports ÷ httpx (1.3 would be the target's spirit)",
+            f"{first_ratio:.2f} ({c.verdict(first_ratio, 1.3, at_least=False)})",
+        ),
+        *(
+            (f"context: {label}", ms(label))
+            for label in m.imports
+            if label not in (HTTPX, CLIENT, FIRST_CALL)
+        ),
         *((f"context: {label}", ms(label)) for label in m.skipped),
     ]
     out = [
@@ -171,11 +189,11 @@ def report(args: argparse.Namespace, argv: list[str], m: Measured) -> str:
             args.quick,
             c.versions(packages, {"retell-sdk": retell}),
         ),
-        f"### Per call: createCall against the emulator ({args.rounds} rounds of {args.calls} "
-        "calls per client, alternating; median per call within a round, median over rounds)",
+        f"### Per call: getCall against the emulator ({args.rounds} rounds of {args.calls} "
+        "calls per client, rotating; median per call within a round, median over rounds)",
         "",
-        f"{c.pinning_note()} One keep-alive connection each; both send the minimal valid body "
-        "and check for the 201.",
+        f"{c.pinning_note()} One keep-alive connection each, the same call read each time; "
+        "each checks for the 200 and decodes the body.",
         "",
         c.table(("client", "µs per call"), calls),
         f"### Cold import ({args.imports} fresh interpreters each, interleaved; the import "
@@ -185,7 +203,7 @@ def report(args: argparse.Namespace, argv: list[str], m: Measured) -> str:
         "lock's versions, nothing else: what `pip install ./generated/dialnexa-client` gives.",
         "",
         c.table(("import", "ms"), imports),
-        f"What the client imports beyond `{HTTPX}` (`python -X importtime` in the client-only "
+        f"What the first call imports beyond `{HTTPX}` (`python -X importtime` in the client-only "
         f"venv, self time, median of {breakdown_runs(args)} runs; top {TOP}):",
         "",
         c.table(("module", "self µs"), ((f"`{mod}`", f"{us:,.0f}") for mod, us in m.added)),
@@ -201,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     p = c.parser(NAME, __doc__ or "")
     p.add_argument("--rounds", type=int, help="per-call rounds (default: 7; --quick: 1)")
-    p.add_argument("--calls", type=int, help="calls per client per round (default: 1000)")
+    p.add_argument("--calls", type=int, help="getCalls per client per round (default: 1000)")
     p.add_argument("--imports", type=int, help="fresh interpreters per import (default: 30)")
     args = p.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 7)
@@ -217,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = [
         Import(HTTPX, client_python, HTTPX),
         Import(CLIENT, client_python, CLIENT),
+        Import(FIRST_CALL, client_python, FIRST_CALL),
         # httpx imports its command line (rich, click, pygments) when they are installed, as
         # they are in the project's .venv for schemathesis: the same import costs more there.
         Import(f"`{HTTPX}` in the project's .venv", sys.executable, HTTPX),
@@ -235,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             imports[target.label].append(import_seconds(target))
 
     base = import_breakdown(client_python, HTTPX, breakdown_runs(args))
-    client = import_breakdown(client_python, CLIENT, breakdown_runs(args))
+    client = import_breakdown(client_python, FIRST_CALL, breakdown_runs(args))
     added = sorted(
         ((mod, us) for mod, us in client.items() if mod not in base), key=lambda x: -x[1]
     )
