@@ -5,17 +5,29 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .call import Call
+    from .call_ended_event import CallEndedEvent
+    from .call_initiated_event import CallInitiatedEvent
     from .call_status import CallStatus
     from .create_call_request import CreateCallRequest
     from .error import Error
+    from .hangup_reason import HangupReason
     from .metadata import Metadata
+    from .webhook_call import WebhookCall
+    from .webhook_call_status import WebhookCallStatus
+    from .webhook_payload import WebhookPayload
 
 _MODULES = {
     "Call": ".call",
+    "CallEndedEvent": ".call_ended_event",
+    "CallInitiatedEvent": ".call_initiated_event",
     "CallStatus": ".call_status",
     "CreateCallRequest": ".create_call_request",
     "Error": ".error",
+    "HangupReason": ".hangup_reason",
     "Metadata": ".metadata",
+    "WebhookCall": ".webhook_call",
+    "WebhookCallStatus": ".webhook_call_status",
+    "WebhookPayload": ".webhook_payload",
 }
 
 
@@ -33,8 +45,14 @@ def __dir__() -> list[str]:
 
 __all__ = (
     "Call",
+    "CallEndedEvent",
+    "CallInitiatedEvent",
     "CallStatus",
     "CreateCallRequest",
     "Error",
+    "HangupReason",
     "Metadata",
+    "WebhookCall",
+    "WebhookCallStatus",
+    "WebhookPayload",
 )
