@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from spec_diff import releases, report
@@ -33,9 +34,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="REF",
         help="git ref (or a spec file) to compare with (default: the last release)",
     )
-    p.add_argument(
-        "--spec", metavar="FILE", type=Path, help="the new spec (default: openapi.yaml)"
-    )
+    p.add_argument("--spec", metavar="FILE", type=Path, help="the new spec (default: openapi.yaml)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the report as JSON")
     out.add_argument(
@@ -59,57 +58,90 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@dataclass(frozen=True)
+class Inputs:
+    root: Path  # the git repository of the working directory
+    base: str  # the old spec, described for people
+    base_version: str | None  # when the base is a release
+    old_text: str
+    new_text: str
+    current: str  # the new spec's info.version
+
+
+def inputs(args: argparse.Namespace) -> Inputs:
+    """The two specs to compare, from the options; ReleaseError or SpecError when impossible."""
+    root = releases.repository(Path.cwd())
+    spec_file = args.spec or root / "openapi.yaml"
+    if not spec_file.is_file():
+        raise SpecError(f"no such spec file: {spec_file}")
+    new_text = spec_file.read_text(encoding="utf-8")
+    current = str(parse(new_text, str(spec_file)).get("info", {}).get("version"))
+    if args.base and Path(args.base).is_file():
+        old_text = Path(args.base).read_text(encoding="utf-8")
+        parse(old_text, args.base)
+        return Inputs(root, args.base, None, old_text, new_text, current)
+    chosen = releases.Base(args.base, None) if args.base else releases.last_release(root, current)
+    old_text = releases.file_at(root, chosen.ref, "openapi.yaml")
+    parse(old_text, f"openapi.yaml at {chosen.ref}")
+    return Inputs(root, chosen.describe(), chosen.version, old_text, new_text, current)
+
+
+def check(given: Inputs, result: report.Report) -> int:
+    """The CI gate: 0 when info.version has the bump the change needs, else 1 and one line."""
+    assert given.base_version is not None
+    needed = releases.required_bump(result.verdict, result.wire_changed)
+    client = releases.client_version(given.root)
+    reason = releases.gate(given.base_version, given.current, needed, client)
+    if reason:
+        print(f"spec-diff --check: {reason}", file=sys.stderr)
+        print("  see what changed: scripts/spec-diff", file=sys.stderr)
+        return 1
+    print(
+        f"spec-diff --check: {result.verdict} since {given.base}; "
+        f"{given.base_version} -> {given.current} is enough ({needed} bump needed)"
+    )
+    return 0
+
+
+def changelog_version(given: Inputs, result: report.Report) -> str:
+    """info.version, or the version it must be bumped to when it has not been yet."""
+    needed = releases.required_bump(result.verdict, result.wire_changed)
+    old = given.base_version or result.old_version
+    if needed == "none" or not (
+        releases.VERSION.match(old) and releases.VERSION.match(given.current)
+    ):
+        return given.current
+    if releases.bump_between(old, given.current) in ("none", "patch"):
+        return releases.next_version(old, needed)
+    return given.current
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        root = releases.repository(Path.cwd())
-        spec_file = args.spec or root / "openapi.yaml"
-        if not spec_file.is_file():
-            raise SpecError(f"no such spec file: {spec_file}")
-        new_text = spec_file.read_text(encoding="utf-8")
-        current = str(parse(new_text, str(spec_file)).get("info", {}).get("version"))
-        base_version: str | None = None
-        if args.base and Path(args.base).is_file():
-            base, old_text = args.base, Path(args.base).read_text(encoding="utf-8")
-        else:
-            if args.base:
-                chosen = releases.Base(args.base, None)
-            else:
-                chosen = releases.last_release(root, current)
-            base, base_version = chosen.describe(), chosen.version
-            old_text = releases.file_at(root, chosen.ref, "openapi.yaml")
-            parse(old_text, f"openapi.yaml at {chosen.ref}")
+        given = inputs(args)
     except (releases.ReleaseError, SpecError) as exc:
         print(f"scripts/spec-diff: error: {exc}", file=sys.stderr)
         return 2
-    if args.check and base_version is None:
-        print("scripts/spec-diff: error: --check compares with a release: drop --base", file=sys.stderr)
+    if args.check and given.base_version is None:
+        print(
+            "scripts/spec-diff: error: --check compares with the last release; drop --base",
+            file=sys.stderr,
+        )
         return 2
     result = report.compare(
-        old_text, new_text, base=base, proof=not args.no_proof, max_examples=args.examples
+        given.old_text,
+        given.new_text,
+        base=given.base,
+        proof=not args.no_proof,
+        max_examples=args.examples,
     )
+    if args.check:
+        return check(given, result)
     if args.json:
         print(report.as_json(result))
     elif args.changelog:
-        needed = releases.required_bump(result.verdict, result.wire_changed)
-        old = base_version or result.old_version
-        version = current
-        if releases.VERSION.match(old) and releases.VERSION.match(current) and needed != "none":
-            if releases.bump_between(old, current) in ("none", "patch"):
-                version = releases.next_version(old, needed)
-        print(report.changelog(result, version), end="")
-    elif args.check:
-        assert base_version is not None
-        needed = releases.required_bump(result.verdict, result.wire_changed)
-        reason = releases.gate(base_version, current, needed, releases.client_version(root))
-        if reason:
-            print(f"spec-diff --check: {reason}", file=sys.stderr)
-            print("  see what changed: scripts/spec-diff", file=sys.stderr)
-            return 1
-        print(
-            f"spec-diff --check: {result.verdict} since {base}; "
-            f"{base_version} -> {current} is enough ({needed} bump needed)"
-        )
+        print(report.changelog(result, changelog_version(given, result)), end="")
     else:
         print(report.text(result))
     return 0

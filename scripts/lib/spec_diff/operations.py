@@ -69,25 +69,34 @@ def diff(old: Spec, new: Spec) -> Iterator[Change]:
     before, after = operations(old), operations(new)
     for key in sorted(before.keys() - after.keys()):
         label = before[key][0]
-        who = "receivers stop getting this event" if is_webhook(key) else (
-            "existing clients calling it get an error"
+        who = (
+            "receivers stop getting this event"
+            if is_webhook(key)
+            else ("existing clients calling it get an error")
         )
         yield Change(Verdict.BREAKS_CLIENTS, label, "", f"operation removed; {who}")
     for key in sorted(after.keys() - before.keys()):
         yield Change(Verdict.COMPATIBLE, after[key][0], "", "operation added")
     for key in sorted(before.keys() & after.keys()):
         (label, old_op), (_, new_op) = before[key], after[key]
-        sent, answered = (Flow.RESPONSE, Flow.REQUEST) if is_webhook(key) else (
-            Flow.REQUEST,
-            Flow.RESPONSE,
+        sent, answered = (
+            (Flow.RESPONSE, Flow.REQUEST)
+            if is_webhook(key)
+            else (
+                Flow.REQUEST,
+                Flow.RESPONSE,
+            )
         )
-        yield from _operation(label, old_op, new_op, old, new, sent, answered)
+        yield from _operation(
+            label, old_op, new_op, old_spec=old, new_spec=new, sent=sent, answered=answered
+        )
 
 
 def _operation(
     label: str,
     old: dict[str, Any],
     new: dict[str, Any],
+    *,
     old_spec: Spec,
     new_spec: Spec,
     sent: Flow,
@@ -168,9 +177,7 @@ def _parameters(
         yield from compare(a.get("schema", {}), b.get("schema", {}), where, flow)
 
 
-def _content(
-    where: str, old: dict[str, Any], new: dict[str, Any], flow: Flow
-) -> Iterator[Change]:
+def _content(where: str, old: dict[str, Any], new: dict[str, Any], flow: Flow) -> Iterator[Change]:
     before, after = old.get("content", {}), new.get("content", {})
     for media in sorted(before.keys() - after.keys()):
         verdict = Verdict.BREAKS_CLIENTS

@@ -30,12 +30,12 @@ from typing import Any
 import httpx
 import jsonschema
 import schemathesis
-from schemathesis.core import NotSet
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 from hypothesis.reporting import with_reporter
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis.core import NotSet
 
 from spec_diff.changes import Verdict, worst
 from spec_diff.operations import operations
@@ -206,22 +206,26 @@ class Prover:
             with with_reporter(lambda _message: None):
                 prop()
         except _Refused as refused:
-            self.found.append(Counterexample(verdict, where, _example(refused.example), refused.problem))
+            self.found.append(
+                Counterexample(verdict, where, _example(refused.example), refused.problem)
+            )
 
     def run(self) -> Proof:
         before, after = operations(self.old_resolved), operations(self.new_resolved)
         raw_before, raw_after = operations(self.old), operations(self.new)
-        bodies: dict[tuple[str, str], Any] = {}
         for key in sorted(before.keys() - after.keys()):
             if not key.startswith("webhook "):
                 label = before[key][0]
                 problem = "the old client's function for it has no operation in the new spec"
                 self.found.append(Counterexample(Verdict.BREAKS_CLIENTS, label, key, problem))
+        bodies: dict[tuple[str, str], Any] = {}
         for key in sorted(before.keys() & after.keys()):
             (label, old_op), (_, new_op) = before[key], after[key]
-            raw_old, raw_new = raw_before[key][1], raw_after[key][1]
+            raw_new = raw_after[key][1]
             if key.startswith("webhook "):
-                if _json_schema(old_op.get("requestBody")) != _json_schema(new_op.get("requestBody")):
+                if _json_schema(old_op.get("requestBody")) != _json_schema(
+                    new_op.get("requestBody")
+                ):
                     raw_body = _deref(self.new, raw_new.get("requestBody"))
                     bodies[(key, "webhook")] = _json_schema(raw_body)
                 continue
@@ -229,13 +233,9 @@ class Prover:
                 new_op.get("parameters"),
                 new_op.get("requestBody"),
             ):
-                self._requests(key, label, raw_old, raw_new)
-            for status, response in new_op.get("responses", {}).items():
-                old_response = old_op.get("responses", {}).get(status)
-                if str(status).isdigit() and _json_schema(response) is not None:
-                    if old_response is None or _json_schema(old_response) != _json_schema(response):
-                        raw_response = _deref(self.new, raw_new["responses"][status])
-                        bodies[(key, status)] = _json_schema(raw_response)
+                self._requests(key, label, raw_before[key][1], raw_new)
+            for status in _changed_responses(old_op, new_op):
+                bodies[(key, status)] = _json_schema(_deref(self.new, raw_new["responses"][status]))
         if bodies:
             strategies = _probes(self.new, {f"{k[0]}|{k[1]}": s for k, s in bodies.items()})
             for (key, status), _schema in bodies.items():
@@ -260,7 +260,7 @@ class Prover:
             response = httpx.Response(status, json=body, request=request)
             try:
                 module._build_response(client=client, response=response)
-            except Exception as exc:  # noqa: BLE001 - any failure to parse is the finding
+            except Exception as exc:  # any failure to parse is the finding
                 return f"the old client cannot parse it: {type(exc).__name__}: {exc}"
             return None
 
@@ -276,13 +276,17 @@ class Prover:
         def parses(body: Any) -> str | None:
             try:
                 model.from_dict(body)
-            except Exception as exc:  # noqa: BLE001 - any failure to parse is the finding
-                return f"a receiver using the old client cannot parse it: {type(exc).__name__}: {exc}"
+            except Exception as exc:  # any failure to parse is the finding
+                return (
+                    f"a receiver using the old client cannot parse it: {type(exc).__name__}: {exc}"
+                )
             return None
 
         self.holds(Verdict.BREAKS_CLIENTS, f"{label} body", values, parses)
 
-    def _requests(self, key: str, label: str, old_op: dict[str, Any], new_op: dict[str, Any]) -> None:
+    def _requests(
+        self, key: str, label: str, old_op: dict[str, Any], new_op: dict[str, Any]
+    ) -> None:
         method, path = key.split(" ", 1)
         old_cases = schemathesis.openapi.from_dict(_only(self.old, path, method))[path][method]
         new_cases = schemathesis.openapi.from_dict(_only(self.new, path, method))[path][method]
@@ -346,6 +350,15 @@ class Prover:
             return f"{refused}: the request body is required" if required else None
         problem = _problem(_validator(spec, schema), body)
         return f"{refused}: {problem}" if problem else None
+
+
+def _changed_responses(old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]:
+    """The statuses whose JSON body is new or differs (resolved) from the old operation's."""
+    for status, response in new.get("responses", {}).items():
+        schema = _json_schema(response)
+        old_schema = _json_schema(old.get("responses", {}).get(status))
+        if str(status).isdigit() and schema is not None and schema != old_schema:
+            yield status
 
 
 def _body(case: Any) -> Any:

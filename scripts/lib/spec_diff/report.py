@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import regenerate  # scripts/lib/regenerate.py: the same generator and settings as generated/
 import yaml
 
 from spec_diff import operations, python_api
 from spec_diff.changes import Change, Verdict, worst
 from spec_diff.proof import Proof, prove
 from spec_diff.spec import Spec, resolved
-import regenerate  # scripts/lib/regenerate.py: the same generator and settings as generated/
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,10 @@ def text(report: Report) -> str:
     if report.api:
         out += ["", "Python API of the generated client (griffe):", *_lines(report.api)]
     if proof is not None:
-        out += ["", f"Proof (old client and old spec against the new spec, {proof.checks} properties):"]
+        out += [
+            "",
+            f"Proof (old client and old spec against the new spec, {proof.checks} properties):",
+        ]
         out += ["  " + c.line() for c in proof.counterexamples] or ["  no counterexample"]
     if report.disagreement:
         out += ["", "Rules and proof disagree: " + report.disagreement]

@@ -174,7 +174,9 @@ def _types(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) ->
     if added:
         yield change(loosened(flow), f"type now also allows {sorted(added)}; " + loose_why(flow))
     if removed:
-        yield change(narrowed(flow), f"type no longer allows {sorted(removed)}; " + narrow_why(flow))
+        yield change(
+            narrowed(flow), f"type no longer allows {sorted(removed)}; " + narrow_why(flow)
+        )
 
 
 def _enum(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:

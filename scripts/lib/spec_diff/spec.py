@@ -29,8 +29,8 @@ def pointer(document: Spec, ref: str) -> Any:
     if not ref.startswith("#/"):
         raise SpecError(f"only local $refs are supported, not {ref!r}")
     node: Any = document
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
+    for escaped in ref[2:].split("/"):
+        part = escaped.replace("~1", "/").replace("~0", "~")
         if not isinstance(node, dict) or part not in node:
             raise SpecError(f"$ref {ref!r} points nowhere")
         node = node[part]
