@@ -98,7 +98,7 @@ def check(given: Inputs, result: report.Report) -> int:
         return 1
     print(
         f"spec-diff --check: {result.verdict} since {given.base}; "
-        f"{given.base_version} -> {given.current} is enough ({needed} bump needed)"
+        f"{given.base_version} -> {given.current} is enough ({'no' if needed == 'none' else 'a ' + needed} bump needed)"
     )
     return 0
 
