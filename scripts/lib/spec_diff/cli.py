@@ -96,9 +96,10 @@ def check(given: Inputs, result: report.Report) -> int:
         print(f"spec-diff --check: {reason}", file=sys.stderr)
         print("  see what changed: scripts/spec-diff", file=sys.stderr)
         return 1
+    bump = "no bump" if needed == "none" else f"a {needed} bump"
     print(
         f"spec-diff --check: {result.verdict} since {given.base}; "
-        f"{given.base_version} -> {given.current} is enough ({'no' if needed == 'none' else 'a ' + needed} bump needed)"
+        f"{given.base_version} -> {given.current} is enough ({bump} needed)"
     )
     return 0
 
