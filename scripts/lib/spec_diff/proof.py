@@ -17,6 +17,7 @@ import copy
 import hashlib
 import importlib
 import importlib.util
+import itertools
 import json
 import re
 import sys
@@ -35,6 +36,7 @@ from hypothesis import strategies as st
 from hypothesis.reporting import with_reporter
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis import GenerationMode
 from schemathesis.core import NotSet
 
 from spec_diff.changes import Verdict, worst
@@ -42,6 +44,8 @@ from spec_diff.operations import operations
 from spec_diff.spec import Spec, pointer, resolved
 
 SPEC_URI = "urn:spec-diff:spec"
+MAX_BOUNDARIES = 100  # per property: a cap for large schemas; this spec has a few dozen
+Values = tuple[st.SearchStrategy[Any], list[Any]]  # generated values, boundary values
 BASE_URL = "http://spec-diff.invalid"
 
 
@@ -148,10 +152,22 @@ def _probes(spec: Spec, schemas: dict[str, Any]) -> Any:
         for index, s in enumerate(schemas.values())
     }
     loaded = schemathesis.openapi.from_dict(document)
+    probes = {key: loaded[f"/probe/{index}"]["POST"] for index, key in enumerate(schemas)}
     return {
-        key: loaded[f"/probe/{index}"]["POST"].as_strategy().map(lambda case: case.body)
-        for index, key in enumerate(schemas)
+        key: (probe.as_strategy().map(lambda case: case.body), [c.body for c in _boundaries(probe)])
+        for key, probe in probes.items()
     }
+
+
+def _boundaries(operation: Any) -> list[Any]:
+    """Schemathesis' coverage cases of an operation (valid ones only): each bound, length and
+    enum value at its edge, the schema's examples."""
+    schema = operation.schema
+    config = schema.config.generation_for(operation=operation, phase="coverage")
+    cases = schema.iter_coverage_cases(
+        operation, generation_modes=[GenerationMode.POSITIVE], generation_config=config
+    )
+    return list(itertools.islice(cases, MAX_BOUNDARIES))
 
 
 def _json_schema(part: dict[str, Any] | None) -> Any:
@@ -187,16 +203,25 @@ class Prover:
         self,
         verdict: Verdict,
         where: str,
-        values: st.SearchStrategy[Any],
+        values: Values,
         check: Callable[[Any], str | None],
+        *,
         show: Callable[[Any], Any] = lambda value: value,
     ) -> None:
-        """Test `check` (returns a problem or None) on values; record the minimal counterexample,
-        as `show` renders it."""
+        """Test `check` (returns a problem or None) on the boundary values, then on generated
+        ones; record the first (for generated values: minimal) counterexample, as `show` renders
+        it. Boundaries catch what a bounded random sample may miss (a maximum lowered by 1)."""
         self.checks += 1
+        generated, boundaries = values
+        for value in boundaries:
+            problem = check(value)
+            if problem:
+                example = _example(show(value))
+                self.found.append(Counterexample(verdict, where, example, problem))
+                return
 
         @self.settings
-        @given(values)
+        @given(generated)
         def prop(value: Any) -> None:
             problem = check(value)
             if problem:
@@ -238,7 +263,7 @@ class Prover:
                 bodies[(key, status)] = _json_schema(_deref(self.new, raw_new["responses"][status]))
         if bodies:
             strategies = _probes(self.new, {f"{k[0]}|{k[1]}": s for k, s in bodies.items()})
-            for (key, status), _schema in bodies.items():
+            for key, status in bodies:
                 values = strategies[f"{key}|{status}"]
                 if status == "webhook":
                     self._webhook(key, raw_before[key][1], raw_after[key][0], values)
@@ -247,7 +272,7 @@ class Prover:
         return Proof(self.found, self.checks)
 
     def _response(
-        self, key: str, label: str, status: int, old_op: dict[str, Any], values: Any
+        self, key: str, label: str, status: int, old_op: dict[str, Any], values: Values
     ) -> None:
         module = _endpoint(self.client, old_op.get("operationId", ""))
         if module is None:
@@ -266,7 +291,7 @@ class Prover:
 
         self.holds(Verdict.BREAKS_CLIENTS, f"{label} response {status}", values, parses)
 
-    def _webhook(self, key: str, old_op: dict[str, Any], label: str, values: Any) -> None:
+    def _webhook(self, key: str, old_op: dict[str, Any], label: str, values: Values) -> None:
         schema = _json_schema(_deref(self.old, old_op.get("requestBody"))) or {}
         ref = schema.get("$ref", "")
         model = getattr(self.client.models, ref.rsplit("/", 1)[-1], None) if ref else None
@@ -307,16 +332,16 @@ class Prover:
         self.holds(
             Verdict.BREAKS_CLIENTS,
             f"{label} request from an existing client",
-            old_cases.as_strategy(),
+            (old_cases.as_strategy(), _boundaries(old_cases)),
             old_client_request,
-            _request,
+            show=_request,
         )
         self.holds(
             Verdict.BREAKS_SERVERS,
             f"{label} request from a new client",
-            new_cases.as_strategy(),
+            (new_cases.as_strategy(), _boundaries(new_cases)),
             new_client_request,
-            _request,
+            show=_request,
         )
 
     def _accepted(
