@@ -360,7 +360,9 @@ class Prover:
                 if parameter.get("required"):
                     return f"{refused}: {place} parameter {name!r} is required and missing"
                 continue
-            problem = _problem(_validator(spec, parameter.get("schema", {})), values[name])
+            schema = parameter.get("schema", {})
+            value = _from_wire(spec, values[name], schema)
+            problem = _problem(_validator(spec, schema), value)
             if problem:
                 return f"{refused}: {place} parameter {name!r}: {problem}"
         for place in ("path", "query"):
@@ -375,6 +377,30 @@ class Prover:
             return f"{refused}: the request body is required" if required else None
         problem = _problem(_validator(spec, schema), body)
         return f"{refused}: {problem}" if problem else None
+
+
+def _from_wire(spec: Spec, value: Any, schema: Any) -> Any:
+    """A parameter value as a server reads it: the text of a query, path or header value
+    converted to the integer, number or boolean its schema declares (one value of an array
+    parameter is a list of one)."""
+    schema = _deref(spec, schema) or {}
+    declared = schema.get("type", [])
+    types = {declared} if isinstance(declared, str) else set(declared)
+    if "array" in types:
+        items = schema.get("items", {})
+        values = value if isinstance(value, list) else [value]
+        return [_from_wire(spec, item, items) for item in values]
+    if not isinstance(value, str):
+        return value
+    for name, parse in (("integer", int), ("number", float)):
+        if name in types:
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+    if "boolean" in types and value in ("true", "false"):
+        return value == "true"
+    return value
 
 
 def _changed_responses(old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]:
