@@ -1,4 +1,4 @@
-"""Shared by the spec-diff tests: the spec as released, edits of it, one client generated from it."""
+"""Shared by the spec-diff tests: the released spec, edits of it, one client generated from it."""
 
 from __future__ import annotations
 
