@@ -83,9 +83,7 @@ def add_required_query_parameter(doc: dict[str, Any]) -> None:
 
 
 def rename_schema(doc: dict[str, Any]) -> None:
-    text = edited(lambda d: None, None)
-    del text  # the spec is renamed in place below: every $ref follows
-    schemas(doc)["CallMetadata"] = schemas(doc).pop("Metadata")
+    schemas(doc)["CallMetadata"] = schemas(doc).pop("Metadata")  # every $ref follows it
 
     def follow(node: Any) -> None:
         if isinstance(node, dict):
