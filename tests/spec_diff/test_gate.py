@@ -173,6 +173,21 @@ def test_without_a_release_to_compare_with_it_says_so(tmp_path: Path) -> None:
     assert "git fetch --unshallow" in done.stderr
 
 
+def test_a_shallow_clone_is_refused_rather_than_compared_with_itself(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    shallow = tmp_path_factory.mktemp("clone") / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(shallow)],
+        check=True,
+        capture_output=True,
+    )
+    done = spec_diff(shallow, "--check")
+    assert done.returncode == 2
+    assert "shallow clone" in done.stderr
+    assert "git fetch --unshallow" in done.stderr
+
+
 def test_help_names_every_option() -> None:
     done = subprocess.run([str(SCRIPT), "--help"], capture_output=True, text=True, check=True)
     for option in ("--base", "--json", "--changelog", "--check", "--no-proof", "--examples"):

@@ -89,6 +89,11 @@ def release_commit(root: Path, version: str) -> str | None:
 
 def last_release(root: Path, current: str) -> Base:
     """The release the working tree (at `info.version` current) is compared with."""
+    if git(root, "rev-parse", "--is-shallow-repository").strip() == "true":
+        # Its oldest commit would seem to add every heading: the releases cannot be told apart.
+        raise ReleaseError(
+            "this is a shallow clone: the releases are not in its history " + SHALLOW_HINT
+        )
     head = git(root, "rev-parse", "HEAD").strip()
     own = release_commit(root, current)
     if own is not None and own != head:
