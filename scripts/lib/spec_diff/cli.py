@@ -22,6 +22,12 @@ compare with (a missing ref, a shallow clone, an unreadable spec).
 """
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="scripts/spec-diff",
@@ -50,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--examples",
-        type=int,
+        type=positive,
         default=25,
         metavar="N",
         help="examples per property of the proof (default: 25)",

@@ -103,9 +103,11 @@ def text(report: Report) -> str:
     docs = [c for c in report.wire if c.docs_only]
     proof = report.proof
     proven = f"proof: {proof.verdict}" if proof else "proof: not run"
+    base = report.base
+    if report.old_version not in base:
+        base += f" ({report.old_version})"
     out = [
-        f"openapi.yaml {report.new_version} (working tree) against {report.base} "
-        f"({report.old_version})",
+        f"openapi.yaml {report.new_version} against {base}",
         f"verdict: {report.verdict}  (rules: {report.rules_verdict}; {proven}; "
         f"Python API: {len(report.api)} breaking change(s))",
         "",
