@@ -182,6 +182,8 @@ def _example(value: Any) -> str:
 
 
 class Prover:
+    """One proof: the old client and both specs, and the counterexamples found so far."""
+
     def __init__(self, old: Spec, new: Spec, old_client: Path, max_examples: int) -> None:
         self.old, self.new = old, new
         self.old_resolved, self.new_resolved = resolved(old), resolved(new)
@@ -193,6 +195,7 @@ class Prover:
             deadline=None,
             verbosity=Verbosity.quiet,
             print_blob=False,
+            report_multiple_bugs=False,
             phases=[Phase.explicit, Phase.generate, Phase.shrink],
             suppress_health_check=list(HealthCheck),
         )
@@ -266,7 +269,7 @@ class Prover:
             for key, status in bodies:
                 values = strategies[f"{key}|{status}"]
                 if status == "webhook":
-                    self._webhook(key, raw_before[key][1], raw_after[key][0], values)
+                    self._webhook(raw_before[key][1], raw_after[key][0], values)
                 else:
                     self._response(key, after[key][0], int(status), raw_before[key][1], values)
         return Proof(self.found, self.checks)
@@ -291,7 +294,7 @@ class Prover:
 
         self.holds(Verdict.BREAKS_CLIENTS, f"{label} response {status}", values, parses)
 
-    def _webhook(self, key: str, old_op: dict[str, Any], label: str, values: Values) -> None:
+    def _webhook(self, old_op: dict[str, Any], label: str, values: Values) -> None:
         schema = _json_schema(_deref(self.old, old_op.get("requestBody"))) or {}
         ref = schema.get("$ref", "")
         model = getattr(self.client.models, ref.rsplit("/", 1)[-1], None) if ref else None
