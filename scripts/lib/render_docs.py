@@ -4,7 +4,8 @@ sees every operation and webhook of openapi.yaml with each of its documented res
 Redoc draws the page with JavaScript and shows a section's operations only once its "Show" button
 is pressed, so a copy of the page gets a small script that presses those buttons, as a reader
 would, and then copies the rendered text into the document for `--dump-dom` to return. Chromium
-runs offline (no network flags below); Debian's `chromium` is installed with apt-get when missing.
+runs without background networking (the flags below), so the check shows the page works offline
+as long as the machine has no network; Debian's `chromium` is installed with apt-get when missing.
 """
 
 from __future__ import annotations
