@@ -8,11 +8,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
-import phonenumbers
-from phonenumbers import PhoneNumberFormat
-from phonenumbers.phonenumberutil import PhoneNumberType
-
-from .config import ConfigError, EmulatorConfig, Workspace, default_config, load_config
+from .config import ConfigError, EmulatorConfig, default_config, load_config
 from .serving import ServeOptions, serve
 from .sqlite_state import StateFile, StateFileError
 
@@ -138,7 +134,7 @@ def banner(
     lines.append(f"  control plane  {origin}/_emulator/   ({access[control_plane]})")
     kept = f"{state_file} (kept across restarts)" if state_file else "in memory (lost on exit)"
     lines.append(f"  state          {kept}" + (f", {workers} workers" if workers > 1 else ""))
-    to_number = _example_destination(workspace)
+    to_number = workspace.telephony.example_destination()
     if agent is not None and to_number is not None:
         body = f'{{"agent_id": "{agent.id}", "to_phone_number": "{to_number}"}}'
         curl = (
@@ -148,12 +144,3 @@ def banner(
         lines.append(f"  try            {curl}")
     lines.append("Press Ctrl+C to stop.")
     return "\n".join(lines)
-
-
-def _example_destination(workspace: Workspace) -> str | None:
-    """A mobile number the workspace may call, for the banner's curl line."""
-    for destination in workspace.telephony.destinations:
-        number = phonenumbers.example_number_for_type(destination.country, PhoneNumberType.MOBILE)
-        if number is not None:
-            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return None

@@ -192,17 +192,20 @@ class TestArming:
                 {"operation": "deleteCall", "status": 500},
                 "operation must be one of createCall, getCall, listCalls or null, not 'deleteCall'",
             ),
-            ({"status": 404}, "status must be one of 429, 500, 502, 503"),
-            ({"status": 500, "count": 0}, "count must be at least 1"),
+            (
+                {"status": 404},
+                "status must be one of the following values: 429, 500, 502, 503, 504, null",
+            ),
+            ({"status": 500, "count": 0}, "count must not be less than 1"),
             (
                 {"status": 500, "retry_after": 3},
                 "retry_after is a number of seconds ≥ 0, for status 429 or 503 only",
             ),
             (
                 {"status": 429, "retry_after": -1},
-                "retry_after is a number of seconds ≥ 0, for status 429 or 503 only",
+                "retry_after must not be less than 0",
             ),
-            ({"latency_ms": -5}, "latency_ms must not be negative"),
+            ({"latency_ms": -5}, "latency_ms must not be less than 0"),
             (
                 {"status": 500, "drop_after_commit": True},
                 "a fault either answers with a status or drops the connection, not both",

@@ -1,0 +1,26 @@
+"""The control plane under `/_emulator/`: read and steer the emulator from a test.
+
+Not part of DialNexa's API and not in its spec: described by `control_plane.yaml` instead, which
+also validates its requests. Bodies are JSON, errors DialNexa's envelope.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.routing import Route
+
+from .handlers import HANDLERS
+from .routing import PREFIX, control_route, described_routes
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+
+__all__ = ["PREFIX", "control_route", "control_routes"]
+
+
+def control_routes(emulator: Emulator) -> list[Route]:
+    """Every route of the control plane; each must be described in control_plane.yaml."""
+    return [
+        *described_routes(emulator, HANDLERS),
+    ]
