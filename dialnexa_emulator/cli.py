@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import socket
 import sys
 import tempfile
@@ -53,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ready_file = Path(args.ready_file) if args.ready_file else None
     if ready_file is not None:
         _write_ready_file(ready_file, config, origin)
+        # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not at once.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         options = ServeOptions(args.config, args.state, args.control_plane, args.spec)
         serve(options, sock, args.workers)
@@ -60,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ready_file is not None:
             ready_file.unlink(missing_ok=True)
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _check_writable(path: Path) -> None:
