@@ -130,13 +130,14 @@ def test_retry_after_edge_cases() -> None:
     st.floats() | st.integers(-5, 5),
 )
 def test_policy_takes_exactly_the_numbers_in_its_bounds(name: str, value: float) -> None:
+    change: dict[str, Any] = {name: value}
     if value >= 0 and (name != "jitter" or value <= 1):  # NaN is out: it fails every comparison
-        assert getattr(RetryPolicy(**{name: value}), name) == value
+        assert getattr(RetryPolicy(**change), name) == value
         return
     with pytest.raises(ValueError, match=f"^{name} must be"):
-        RetryPolicy(**{name: value})
+        RetryPolicy(**change)
     with pytest.raises(ValueError, match=f"^{name} must be"):  # a changed copy is checked too
-        replace(RetryPolicy(), **{name: value})
+        replace(RetryPolicy(), **change)
 
 
 def test_policy_rejects_what_is_not_a_number() -> None:
