@@ -242,7 +242,8 @@ class Client:
     # Read when the httpx client is made (on first use): change them with the `with_*` methods.
     cookies: dict[str, str] = field(default_factory=dict, kw_only=True)
     headers: dict[str, str] = field(default_factory=dict, kw_only=True)
-    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)  # unhashable
+    # A factory: dataclasses take an unhashable default (httpx.Timeout) for a mutable one.
+    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)
     verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
     follow_redirects: bool = field(default=False, kw_only=True)
     httpx_args: dict[str, Any] = field(default_factory=dict, kw_only=True)
@@ -444,7 +445,8 @@ class AuthenticatedClient:
     # Read when the httpx client is made (on first use): change them with the `with_*` methods.
     cookies: dict[str, str] = field(default_factory=dict, kw_only=True)
     headers: dict[str, str] = field(default_factory=dict, kw_only=True)
-    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)  # unhashable
+    # A factory: dataclasses take an unhashable default (httpx.Timeout) for a mutable one.
+    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)
     verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
     follow_redirects: bool = field(default=False, kw_only=True)
     httpx_args: dict[str, Any] = field(default_factory=dict, kw_only=True)
