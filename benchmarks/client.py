@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         retell = f"`import retell` ({RETELL}, in its own venv)"
         targets.append(Import(retell, c.tool_venv("retell-sdk", RETELL), "import retell"))
     for target in targets:
-        import_seconds(target)  # warm-up: byte-compiles, fills the page cache
+        import_seconds(target)  # warm-up: fills the page cache (the venvs are byte-compiled)
     imports: dict[str, list[float]] = {t.label: [] for t in targets}
     for _ in range(args.imports):
         for target in targets:
