@@ -93,6 +93,17 @@ def origin(server: Server) -> str:
     return origin
 
 
+def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -m dialnexa_emulator ARGS`, run to its end (for the ways it refuses to start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dialnexa_emulator", *args],
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_TIMEOUT_SEC,
+        check=check,
+    )
+
+
 def wait_for(condition: Callable[[], bool], timeout_sec: float = 10) -> bool:
     deadline = time.monotonic() + timeout_sec
     while not condition():
@@ -163,13 +174,7 @@ def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[workspaces]]\nid = 'w'\n", encoding="utf-8")
 
-    result = subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", "--config", str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=False,
-    )
+    result = run_cli("--config", str(bad))
 
     assert result.returncode == 2
     assert result.stderr == (
@@ -181,13 +186,7 @@ def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
 def test_a_port_in_use_is_one_line_and_a_non_zero_exit(origin: str) -> None:
     port = origin.rsplit(":", 1)[1]
 
-    result = subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", "--port", port],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=False,
-    )
+    result = run_cli("--port", port)
 
     assert result.returncode == 1
     assert result.stderr.startswith(f"dialnexa-emulator: error: cannot listen on 127.0.0.1:{port}")
@@ -195,13 +194,7 @@ def test_a_port_in_use_is_one_line_and_a_non_zero_exit(origin: str) -> None:
 
 
 def test_help_documents_the_options() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=True,
-    )
+    result = run_cli("--help", check=True)
 
     for option in ("--host", "--port", "--config", "--control-plane", "--ready-file", "--spec"):
         assert option in result.stdout
@@ -330,21 +323,7 @@ ANY_TEXT = _AnyText()
 
 
 def test_a_ready_file_in_a_missing_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dialnexa_emulator",
-            "--port",
-            "0",
-            "--ready-file",
-            str(tmp_path / "nowhere" / "ready.json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=False,
-    )
+    result = run_cli("--port", "0", "--ready-file", str(tmp_path / "nowhere" / "ready.json"))
 
     assert result.returncode == 2
     assert result.stderr == (
@@ -382,13 +361,7 @@ def test_a_spec_it_cannot_serve_is_one_line_and_exit_2(tmp_path: Path) -> None:
     spec = tmp_path / "openapi.yaml"
     spec.write_text("openapi: [unclosed", encoding="utf-8")
 
-    result = subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", "--spec", str(spec)],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=False,
-    )
+    result = run_cli("--spec", str(spec))
 
     assert result.returncode == 2
     assert result.stderr.startswith(f"dialnexa-emulator: error: {spec}: cannot read the spec")
