@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from dialnexa_emulator import ConfigError, Emulator, FrozenClock, create_app, load_config
+from dialnexa_emulator.serving import ServeOptions, build_app
 from tests.emulator.conftest import api_client, error_message
 
 DEFAULT_CONFIG = Path(__file__).parents[2] / "dialnexa_emulator" / "default_config.toml"
@@ -193,3 +194,26 @@ def test_a_config_seed_after_the_clock_is_refused_when_built(tmp_path: Path) -> 
 
     with pytest.raises(ConfigError, match=r"seeded.toml: calls\[0\]: its last call would be"):
         create_app(load_config(path), clock=FrozenClock())
+
+
+def test_a_shared_state_file_keeps_config_seeds_once_across_workers_and_restarts(
+    tmp_path: Path,
+) -> None:
+    path = config_with_calls(
+        tmp_path, "\n[[calls]]\ncount = 2\n\n[[calls]]\nworkspace_id = 'acme'\nstatus = 'busy'\n"
+    )
+    options = ServeOptions(str(path), str(tmp_path / "state.db"), "anywhere")
+    first, second = build_app(options), build_app(options)  # two workers, or a restart
+    second.state.emulator.seed_calls([{"count": 1, "status": "failed"}])
+
+    held = [call.id for call in first.state.emulator.calls()]  # every workspace, from the file
+
+    assert len(held) == 4
+    assert {"call_seed1", "call_seed2", "call_seed3"} < set(held)
+    assert [c.id for c in first.state.emulator.calls("acme", status=["busy"])] == ["call_seed3"]
+    first.state.emulator.reset()
+    assert sorted(c.id for c in second.state.emulator.calls()) == [
+        "call_seed1",
+        "call_seed2",
+        "call_seed3",
+    ]
