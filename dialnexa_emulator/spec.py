@@ -108,7 +108,7 @@ class Operation:
                 raise ApiError.invalid(failures)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # by identity: what is compiled from it is cached
 class Spec:
     document: Mapping[str, Any]
     base_path: str

@@ -28,8 +28,10 @@ def _own_document() -> dict[str, Any]:
     return document
 
 
+@lru_cache(maxsize=8)
 def control_plane(api: Spec) -> Spec:
-    """The control plane's operations, with the schemas of `api` it names."""
+    """The control plane's operations, with the schemas of `api` it names (compiled once per
+    spec: emulators built from the same spec share it, read-only)."""
     document = copy.deepcopy(_own_document())
     schemas = document["components"]["schemas"]
     wanted = _rewrite_refs(document)
