@@ -125,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="serve from this many processes, which share --state (required for more than 1); "
-        "rate-limit windows and armed faults stay per process (default: %(default)s)",
+        "rate-limit windows, armed faults and the request journal stay per process "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--ready-file",

@@ -56,10 +56,6 @@ class Journal:
         self._records: deque[_Record] = deque(maxlen=size)
         self._ids = itertools.count(1)
 
-    @property
-    def size(self) -> int:
-        return self._records.maxlen or 0
-
     def record(
         self,
         scope: Scope,
