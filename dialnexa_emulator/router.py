@@ -153,7 +153,7 @@ async def serve(
         headers = json_head(body, error.headers)
     except ClientDisconnect:
         # Nobody is left to read it, nor to suffer what a fault does after the answer.
-        status, body, headers = 400, b"", _EMPTY_400
+        status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
         after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
