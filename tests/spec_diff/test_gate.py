@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, SPEC_PATH
+from tests.conftest import ROOT, SPEC_PATH, load_spec
 from tests.spec_diff.conftest import edited
 
 SCRIPT = ROOT / "scripts" / "spec-diff"
-CHANGELOG = "# Changelog\n\n## 1.1.0\n\nWebhooks.\n\n## 1.0.0\n\nFirst release.\n"
+RELEASED = str(load_spec()["info"]["version"])  # what the temporary repository releases
+MAJOR, MINOR = (int(part) for part in RELEASED.split(".")[:2])
+NEXT_MAJOR, NEXT_MINOR = f"{MAJOR + 1}.0.0", f"{MAJOR}.{MINOR + 1}.0"
+CHANGELOG = f"# Changelog\n\n## {RELEASED}\n\nThe contract.\n\n## 0.9.0\n\nA draft.\n"
 
 
 def git(repo: Path, *args: str) -> None:
@@ -54,11 +57,12 @@ def version(number: str, edit: Any = None) -> Any:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A repository whose last commit releases 1.1.0: the spec and its CHANGELOG.md heading."""
+    """A repository whose release commit adds the spec and its CHANGELOG.md heading, and a later
+    commit changes something else."""
     git(tmp_path, "init", "-q")
     shutil.copyfile(SPEC_PATH, tmp_path / "openapi.yaml")
     (tmp_path / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
-    commit(tmp_path, "Release 1.1.0")
+    commit(tmp_path, f"Release {RELEASED}")
     (tmp_path / "README").write_text("a commit after the release\n")
     commit(tmp_path, "Unrelated")
     return tmp_path
@@ -74,36 +78,37 @@ def test_breaking_change_without_a_major_bump_fails_with_one_line_and_the_comman
 
     assert done.returncode == 1, done.stderr
     reason, command = done.stderr.strip().splitlines()
-    assert "breaks existing clients since release 1.1.0" in reason
-    assert "bump it to at least 2.0.0" in reason
+    assert f"breaks existing clients since release {RELEASED}" in reason
+    assert f"bump it to at least {NEXT_MAJOR}" in reason
     assert command.strip() == "see what changed: scripts/spec-diff"
 
 
 def test_the_same_change_with_the_major_bump_and_its_release_passes(repo: Path) -> None:
-    write_spec(repo, edited(version("2.0.0", make_metadata_required)))
+    write_spec(repo, edited(version(NEXT_MAJOR, make_metadata_required)))
     assert spec_diff(repo, "--check", "--no-proof").returncode == 0  # bumped, not released yet
 
     with (repo / "CHANGELOG.md").open("a", encoding="utf-8") as changelog:
-        changelog.write("\n## 2.0.0\n\nmetadata is required.\n")
-    commit(repo, "Release 2.0.0")
+        changelog.write(f"\n## {NEXT_MAJOR}\n\nmetadata is required.\n")
+    commit(repo, f"Release {NEXT_MAJOR}")
 
     done = spec_diff(repo, "--check")
     assert done.returncode == 0, done.stderr
-    assert "breaks-clients since release 1.1.0" in done.stdout
-    assert "1.1.0 -> 2.0.0 is enough (a major bump needed)" in done.stdout
+    assert f"breaks-clients since release {RELEASED}" in done.stdout
+    assert f"{RELEASED} -> {NEXT_MAJOR} is enough (a major bump needed)" in done.stdout
 
 
 def test_a_minor_bump_is_not_enough_for_a_breaking_change(repo: Path) -> None:
-    write_spec(repo, edited(version("1.2.0", make_metadata_required)))
+    write_spec(repo, edited(version(NEXT_MINOR, make_metadata_required)))
     done = spec_diff(repo, "--check", "--no-proof")
     assert done.returncode == 1
-    assert "bump it to at least 2.0.0" in done.stderr
+    assert f"bump it to at least {NEXT_MAJOR}" in done.stderr
 
 
 def test_a_compatible_change_needs_a_minor_bump_and_descriptions_need_none(repo: Path) -> None:
     def add_error(doc: dict[str, Any]) -> None:
-        doc["paths"]["/calls"]["get"]["responses"]["503"] = {
-            "$ref": "#/components/responses/InternalServerError"
+        doc["paths"]["/calls"]["get"]["responses"]["409"] = {
+            "description": "A conflict.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
 
     def describe(doc: dict[str, Any]) -> None:
@@ -113,9 +118,9 @@ def test_a_compatible_change_needs_a_minor_bump_and_descriptions_need_none(repo:
     done = spec_diff(repo, "--check", "--no-proof")
     assert done.returncode == 1
     assert "changed its wire contract compatibly" in done.stderr
-    assert "bump it to at least 1.2.0" in done.stderr
+    assert f"bump it to at least {NEXT_MINOR}" in done.stderr
 
-    write_spec(repo, edited(version("1.2.0", add_error)))
+    write_spec(repo, edited(version(NEXT_MINOR, add_error)))
     assert spec_diff(repo, "--check", "--no-proof").returncode == 0
 
     write_spec(repo, edited(describe))
@@ -127,13 +132,13 @@ def test_a_compatible_change_needs_a_minor_bump_and_descriptions_need_none(repo:
 def test_the_client_version_must_follow_info_version(repo: Path) -> None:
     client = repo / "generated" / "dialnexa-client"
     client.mkdir(parents=True)
-    (client / "pyproject.toml").write_text('[project]\nname = "c"\nversion = "1.1.0"\n')
-    write_spec(repo, edited(version("2.0.0", make_metadata_required)))
+    (client / "pyproject.toml").write_text(f'[project]\nname = "c"\nversion = "{RELEASED}"\n')
+    write_spec(repo, edited(version(NEXT_MAJOR, make_metadata_required)))
 
     done = spec_diff(repo, "--check", "--no-proof")
 
     assert done.returncode == 1
-    assert "client is version 1.1.0 but info.version is 2.0.0" in done.stderr
+    assert f"client is version {RELEASED} but info.version is {NEXT_MAJOR}" in done.stderr
     assert "run scripts/regenerate" in done.stderr
 
 
@@ -145,7 +150,7 @@ def test_json_and_changelog_forms_of_the_report(repo: Path) -> None:
     report = json.loads(done.stdout)
     assert report["verdict"] == "breaks-clients"
     assert report["proof_verdict"] == "breaks-clients"
-    assert report["base"].startswith("release 1.1.0")
+    assert report["base"].startswith(f"release {RELEASED}")
     [change] = [c for c in report["changes"] if c["source"] == "rules"]
     assert change["where"] == "createCall (POST /calls) request body"
     assert change["field"] == "metadata"
@@ -153,7 +158,7 @@ def test_json_and_changelog_forms_of_the_report(repo: Path) -> None:
     assert report["counterexamples"][0]["problem"].endswith("'metadata' is a required property")
 
     draft = spec_diff(repo, "--changelog", "--no-proof").stdout
-    assert draft.startswith("## 2.0.0\n\nBreaking for existing clients:\n")
+    assert draft.startswith(f"## {NEXT_MAJOR}\n\nBreaking for existing clients:\n")
     assert "- createCall (POST /calls) request body: metadata: now required" in draft
 
 
@@ -165,7 +170,7 @@ def test_without_a_release_to_compare_with_it_says_so(tmp_path: Path) -> None:
 
     done = spec_diff(tmp_path, "--check")
     assert done.returncode == 2
-    assert "no released version before 1.1.0 in CHANGELOG.md" in done.stderr
+    assert f"no released version before {RELEASED} in CHANGELOG.md" in done.stderr
 
     done = spec_diff(tmp_path, "--base", "v0.9")
     assert done.returncode == 2
