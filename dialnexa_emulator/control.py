@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from .body import read_json_body
 from .clock import iso
+from .control_webhooks import webhook_routes
 from .emulator import Emulator
 from .faults import FaultError
 from .responses import ApiError, JSONResponse, error_response
@@ -98,6 +99,7 @@ def control_routes(emulator: Emulator) -> list[Route]:
         Route(f"{PREFIX}/reset", guarded(reset), methods=["POST"]),
         Route(f"{PREFIX}/clock/advance", guarded(advance_clock), methods=["POST"]),
         Route(f"{PREFIX}/faults", guarded(faults), methods=["POST", "DELETE"]),
+        *webhook_routes(emulator, guarded),
     ]
 
 

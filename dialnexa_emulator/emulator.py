@@ -11,6 +11,7 @@ from .faults import Faults
 from .ratelimit import RateLimiter
 from .spec import Spec
 from .store import MemoryStore, Store
+from .webhooks import Webhooks
 
 ControlPlaneAccess = Literal["anywhere", "loopback", "off"]
 
@@ -21,6 +22,7 @@ class Emulator:
     - `reset()`: forget calls, restore balances, rate-limit windows and faults, rewind the clock.
     - `clock.advance(seconds)`, `clock.now()`: move and read the time calls age by.
     - `faults.add(operation=..., count=..., status=..., ...)`, `faults.clear()`: inject faults.
+    - `webhooks`: endpoints, deliveries, `flush()`, delivery faults (docs/webhooks.md).
     - `control_plane`: who may use `/_emulator/` over HTTP ("anywhere" in process; the CLI
       narrows it to "loopback").
     """
@@ -34,10 +36,12 @@ class Emulator:
         self.store: Store = MemoryStore({w.id: w.balance for w in config.workspaces})
         self.faults = Faults(spec.operations)
         self.rate_limiter = RateLimiter()
+        self.webhooks = Webhooks(config.workspaces, clock)
         self.control_plane: ControlPlaneAccess = "anywhere"
 
     def reset(self) -> None:
         self.store.reset()
         self.faults.clear()
         self.rate_limiter.reset()
+        self.webhooks.reset()
         self.clock.reset()

@@ -26,6 +26,7 @@ from .emulator import Emulator
 from .faults import Faults
 from .inprocess import SyncASGITransport
 from .operations import call_json
+from .webhooks import Webhooks
 
 DIALNEXA_HOST = "api.dialnexa.com"
 DIALNEXA_BASE_URL = f"https://{DIALNEXA_HOST}/v1"
@@ -39,7 +40,7 @@ class EmulatorHandle:
     """An emulator in this process, and what a test needs of it.
 
     `base_url` and `api_key` (the first workspace's first key) reach it; `clock`, `faults`,
-    `calls` and `reset()` drive and inspect it; `app` is the ASGI app itself.
+    `webhooks`, `calls` and `reset()` drive and inspect it; `app` is the ASGI app itself.
     """
 
     def __init__(self, app: Starlette, base_url: str) -> None:
@@ -67,6 +68,11 @@ class EmulatorHandle:
         return self._emulator.faults
 
     @property
+    def webhooks(self) -> Webhooks:
+        """Webhook endpoints and deliveries; `webhooks.flush()` waits for what is due."""
+        return self._emulator.webhooks
+
+    @property
     def calls(self) -> list[dict[str, Any]]:
         """Every call placed, as getCall returns it now: workspace by workspace, oldest first."""
         emulator, now = self._emulator, self._emulator.clock.now()
@@ -86,6 +92,7 @@ class EmulatorHandle:
         return self._sync_transport.handle_request(request)
 
     def _close(self) -> None:
+        self._emulator.webhooks.close()
         if self._sync_transport is not None:
             self._sync_transport.close()
 
