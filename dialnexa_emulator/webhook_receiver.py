@@ -20,7 +20,7 @@ import orjson
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-DEFAULT_SECRET = "whsec_emulator_receiver"
+DEFAULT_SECRET = "whsec_emulator_receiver"  # noqa: S105 - a local test receiver's
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ now has been answered (or has failed) instead of sleeping. State is in memory, p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import threading
@@ -27,6 +28,7 @@ from .config import (
     DEFAULT_WEBHOOK_RETRIES,
     DEFAULT_WEBHOOK_TIMEOUT_MS,
     WEBHOOK_EVENTS,
+    WebhookConfig,
     Workspace,
     webhook_url_problem,
 )
@@ -162,8 +164,7 @@ class Webhooks:
         self._faults: list[WebhookFault] = []
         for workspace in self._workspaces.values():
             for hook in workspace.webhooks:
-                self._add(workspace.id, hook.url, hook.secret, hook.events, hook.active,
-                          hook.timeout_ms, hook.retries)  # fmt: skip
+                self._add(workspace.id, hook)
 
     # endpoints
 
@@ -195,22 +196,21 @@ class Webhooks:
         if not 0 <= retries <= 3:
             raise WebhookError("retries must be between 0 and 3")
         with self._cond:
-            return self._add(workspace_id, url, secret, events, active, timeout_ms, retries)
+            return self._add(
+                workspace_id, WebhookConfig(url, secret, events, active, timeout_ms, retries)
+            )
 
-    def _add(
-        self,
-        workspace_id: str,
-        url: str,
-        secret: str,
-        events: frozenset[str],
-        active: bool,
-        timeout_ms: int,
-        retries: int,
-    ) -> Endpoint:
+    def _add(self, workspace_id: str, hook: WebhookConfig) -> Endpoint:
         endpoint = Endpoint(
-            f"webhook_{next(self._ids)}", workspace_id, url, secret, events, active, timeout_ms,
-            retries,
-        )  # fmt: skip
+            f"webhook_{next(self._ids)}",
+            workspace_id,
+            hook.url,
+            hook.secret,
+            hook.events,
+            hook.active,
+            hook.timeout_ms,
+            hook.retries,
+        )
         self._endpoints[endpoint.id] = endpoint
         return endpoint
 
@@ -261,9 +261,9 @@ class Webhooks:
             if not self._cond.wait_for(lambda: not self._unsettled(now), timeout):
                 raise TimeoutError(f"webhook deliveries still unanswered after {timeout} s")
 
-    async def drain(self, timeout: float = FLUSH_TIMEOUT_SEC) -> None:
+    async def drain(self) -> None:
         """`flush()` for async code: waits without blocking the running event loop."""
-        await asyncio.to_thread(self.flush, timeout)
+        await asyncio.to_thread(self.flush)
 
     def _unsettled(self, now: datetime) -> bool:
         return self._sending > 0 or bool(self._due and self._due[0][0] <= now)
@@ -347,10 +347,8 @@ class Webhooks:
     def _poke(self) -> None:
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None and not loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
                 loop.call_soon_threadsafe(wake.set)
-            except RuntimeError:  # closed meanwhile
-                pass
 
     async def _serve(self) -> None:
         import httpx  # noqa: PLC0415 - slow to import; only an emulator that delivers needs it
@@ -363,6 +361,7 @@ class Webhooks:
             while not self._closed:
                 with self._cond:
                     ready = self._take_due(self._clock.now())
+                    self._cond.notify_all()  # a delayed or held delivery settles a flush too
                 for delivery in ready:
                     # One queue per endpoint: its deliveries go one at a time, in the order they
                     # came due (a call's events in lifecycle order), and a slow or dead endpoint
@@ -373,15 +372,15 @@ class Webhooks:
                         workers.append(asyncio.create_task(self._deliver_from(client, queue)))
                     queue.put_nowait(delivery)
                 busy = bool(self._due or self._sending)
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), TICK_SEC if busy else None)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
             for worker in workers:
                 worker.cancel()
 
-    async def _deliver_from(self, client: httpx.AsyncClient, queue: asyncio.Queue[Delivery]) -> None:
+    async def _deliver_from(
+        self, client: httpx.AsyncClient, queue: asyncio.Queue[Delivery]
+    ) -> None:
         while True:
             delivery: Delivery | None = await queue.get()
             while delivery is not None:  # then the one it released, if any
