@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -54,9 +54,11 @@ class ReceivedDelivery:
 
 
 class WebhookReceiver:
-    def __init__(self, secret: str = DEFAULT_SECRET) -> None:
+    def __init__(self, secret: str = DEFAULT_SECRET, *, port: int = 0) -> None:
+        """`port`: the loopback port to listen on (default: a free one)."""
         self.secret = secret
-        self._lock = threading.Lock()
+        self._port = port
+        self._lock = threading.Condition()
         self._received: list[ReceivedDelivery] = []
         self._failures: list[int] = []
         self._app: ASGIApp | None = None
@@ -78,6 +80,12 @@ class WebhookReceiver:
             for d in self.deliveries
             if 200 <= d.status < 300 and event_type in (None, d.event_type)
         ]
+
+    def wait_for(self, done: Callable[[list[ReceivedDelivery]], bool], timeout: float) -> bool:
+        """Wait until `done(deliveries)` holds, at most `timeout` seconds; whether it does. For
+        servers whose clock is not yours; an emulator's `webhooks.flush()` needs no waiting."""
+        with self._lock:
+            return self._lock.wait_for(lambda: done(list(self._received)), timeout)
 
     def fail_next(self, count: int = 1, status: int = 500) -> None:
         """Answer the next `count` deliveries with `status` instead."""
@@ -116,6 +124,7 @@ class WebhookReceiver:
         def record() -> None:
             with self._lock:
                 self._received.append(ReceivedDelivery(scope["path"], headers, body, status))
+                self._lock.notify_all()
 
         if failure is not None or app is None:
             record()
@@ -144,7 +153,7 @@ class WebhookReceiver:
 
     def start(self) -> WebhookReceiver:
         sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._port))
         host, port = sock.getsockname()
         self.url = f"http://{host}:{port}/"
         config = uvicorn.Config(self, log_level="warning", lifespan="off", access_log=False)
