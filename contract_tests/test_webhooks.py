@@ -104,7 +104,7 @@ def _place_calls(api: httpx.Client) -> list[str]:
     for destination in destinations:
         body: dict[str, Any] = {"agent_id": SETTINGS.agent_id, "to_phone_number": destination}
         if TARGET.guard is not None and not TARGET.guard.aim(body):
-            break
+            pytest.skip("the --allow-calls budget was spent before the webhooks part could call")
         STATS.add("calls_placed")
         response = api.post("/calls", json=body)
         if response.status_code == 201:
@@ -145,7 +145,8 @@ def _schema_pointer(event_type: str) -> str | None:
 
 
 def _problems(found: list[str]) -> None:
-    assert not found, "\n".join(found)
+    if found:
+        pytest.fail("\n".join(found), pytrace=False)
 
 
 @pytest.mark.contract(operation="webhooks", check="webhook_schema_conformance")
@@ -226,7 +227,9 @@ def _disagreements(
         ("to_number", "to_phone_number"),
         ("from_number", "from_phone_number"),
     ):
-        mine, theirs = str(event.get(event_field, "")), str(call.get(call_field, ""))
+        if event_field not in event:
+            continue  # missing: the schema check's to report
+        mine, theirs = str(event[event_field]), str(call.get(call_field, ""))
         if mine.removeprefix("+") != theirs.removeprefix("+"):
             said.append(f"{event_field} {mine!r}, getCall's {call_field} {theirs!r}")
     if event_type != "call_ended":
