@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from . import webhook_events
 from .clock import Clock, iso
 from .config import (
     DEFAULT_WEBHOOK_RETRIES,
@@ -33,7 +34,6 @@ from .config import (
     webhook_url_problem,
 )
 from .store import CallRecord
-from .webhook_events import due_events, event_body, signature
 
 if TYPE_CHECKING:
     import httpx
@@ -231,7 +231,7 @@ class Webhooks:
             return
         with self._cond:
             was_idle = not self._due
-            for due_at, event_type in due_events(call):
+            for due_at, event_type in webhook_events.due_events(call):
                 heapq.heappush(self._due, (due_at, next(self._seq), _Event(call, event_type)))
         if was_idle:  # the delivery thread waits for work without a timeout while idle
             self._start()
@@ -437,14 +437,14 @@ class Webhooks:
         generation = self._generation
         endpoint = delivery.endpoint
         if not delivery.body:
-            delivery.body = event_body(delivery.call, delivery.event_type)
+            delivery.body = webhook_events.event_body(delivery.call, delivery.event_type)
         secret = endpoint.secret
         if delivery.fault == "wrong_signature":
             secret = "not-" + secret
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            "X-DialNexa-Signature": signature(delivery.body, secret),
+            "X-DialNexa-Signature": webhook_events.signature(delivery.body, secret),
         }
         first = not delivery.attempts
         copies = 2 if delivery.fault == "duplicate" else 1

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract_tests.target import embedded_emulator
-from dialnexa_emulator import webhooks as delivery
+from dialnexa_emulator import webhook_events as delivery
 from dialnexa_emulator.store import CallRecord
 
 DEMO_AUTHORIZATION = b"Bearer kid_demo:sk_demo_secret"
