@@ -1,6 +1,6 @@
 """A minimal DialNexa webhook receiver: verify the delivery, act on it, answer 2xx.
 
-    DIALNEXA_WEBHOOK_SECRET=... uvicorn receiver:app --port 8080
+Run it: `DIALNEXA_WEBHOOK_SECRET=... uvicorn receiver:app --port 8080`
 """
 
 import os

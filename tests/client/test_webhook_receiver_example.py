@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from dialnexa_client import DialNexa
-from dialnexa_emulator import mock_dialnexa
 
+from dialnexa_emulator import mock_dialnexa
 from tests.serving import served
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -70,7 +70,9 @@ def test_the_webhook_receiver_fixture_collects_each_tests_deliveries(
         import pytest
 
         @pytest.mark.parametrize("number", ["+919876543210", "+919876500002"])
-        def test_call_ended_arrives(dialnexa_client, dialnexa_emulator, dialnexa_webhook_receiver, number):
+        def test_call_ended_arrives(
+            dialnexa_client, dialnexa_emulator, dialnexa_webhook_receiver, number
+        ):
             assert dialnexa_webhook_receiver.deliveries == []  # nothing from the test before
             call = dialnexa_client.calls.create(agent_id="agt_abc123", to_phone_number=number)
             dialnexa_emulator.clock.advance(60)
