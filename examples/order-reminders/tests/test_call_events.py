@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from dialnexa_client import DialNexa
 from dialnexa_emulator import EmulatorHandle, WebhookReceiver
 from starlette.applications import Starlette
@@ -25,13 +26,20 @@ def web_app(outcomes: CallOutcomes) -> Starlette:
     return Starlette(routes=[Route("/webhooks/dialnexa", dialnexa_webhook, methods=["POST"])])
 
 
+@pytest.fixture
+def outcomes(dialnexa_webhook_receiver: WebhookReceiver) -> CallOutcomes:
+    """The shop's handler, behind its route, receiving the emulator's deliveries."""
+    outcomes = CallOutcomes(secret=dialnexa_webhook_receiver.secret)
+    dialnexa_webhook_receiver.forward_to(web_app(outcomes), "/webhooks/dialnexa")
+    return outcomes
+
+
 def test_the_shop_learns_how_each_reminder_call_ended(
     dialnexa_client: DialNexa,
     dialnexa_emulator: EmulatorHandle,
     dialnexa_webhook_receiver: WebhookReceiver,
+    outcomes: CallOutcomes,
 ) -> None:
-    outcomes = CallOutcomes(secret=dialnexa_webhook_receiver.secret)
-    dialnexa_webhook_receiver.forward_to(web_app(outcomes), "/webhooks/dialnexa")
     answered = on_order_shipped(PRIYA, dialnexa_client)
     busy = on_order_shipped(BUSY, dialnexa_client)
 
@@ -46,9 +54,8 @@ def test_a_forged_delivery_is_refused(
     dialnexa_client: DialNexa,
     dialnexa_emulator: EmulatorHandle,
     dialnexa_webhook_receiver: WebhookReceiver,
+    outcomes: CallOutcomes,
 ) -> None:
-    outcomes = CallOutcomes(secret=dialnexa_webhook_receiver.secret)
-    dialnexa_webhook_receiver.forward_to(web_app(outcomes), "/webhooks/dialnexa")
     dialnexa_emulator.webhooks.add_fault("wrong_signature", event="call_ended")
     on_order_shipped(BUSY, dialnexa_client)
 
