@@ -158,6 +158,7 @@ class Webhooks:
 
     def _restore(self) -> None:
         self._endpoints: dict[str, Endpoint] = {}
+        self._hooked: frozenset[str] = frozenset()  # workspaces with at least one endpoint
         self._due: list[tuple[datetime, int, _Event | Delivery]] = []
         self._log: dict[str, Delivery] = {}
         self._held: dict[str, Delivery] = {}  # per endpoint: held back by `out_of_order`
@@ -212,12 +213,15 @@ class Webhooks:
             hook.retries,
         )
         self._endpoints[endpoint.id] = endpoint
+        self._hooked = frozenset(e.workspace_id for e in self._endpoints.values())
         return endpoint
 
     def remove_endpoint(self, endpoint_id: str) -> bool:
         """Stop delivering to the endpoint (what is already due still goes); False if unknown."""
         with self._cond:
-            return self._endpoints.pop(endpoint_id, None) is not None
+            removed = self._endpoints.pop(endpoint_id, None) is not None
+            self._hooked = frozenset(e.workspace_id for e in self._endpoints.values())
+            return removed
 
     def endpoints(self) -> list[Endpoint]:
         with self._cond:
@@ -226,8 +230,9 @@ class Webhooks:
     # deliveries
 
     def call_created(self, call: CallRecord) -> None:
-        """Schedule the call's events; cheap, and nothing at all without an endpoint."""
-        if not self._endpoints:
+        """Schedule the call's events; cheap, and nothing at all unless its workspace has an
+        endpoint. Which endpoints get them is decided as each comes due."""
+        if call.workspace_id not in self._hooked:
             return
         with self._cond:
             was_idle = not self._due

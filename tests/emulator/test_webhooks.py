@@ -445,3 +445,19 @@ def test_bad_webhook_config_is_one_line_naming_the_key(webhook: str, message: st
     assert "\n" not in said
     assert message in said
     assert "webhooks" in said
+
+
+def test_only_calls_of_a_workspace_with_an_endpoint_are_scheduled(
+    api: httpx.Client, acme: httpx.Client, emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    response = acme.post(
+        "/calls", json={"agent_id": "agt_acme_support", "to_phone_number": "+919876543210"}
+    )
+    assert response.status_code == 201
+    acme_endpoint = emulator.webhooks.add_endpoint(receiver.url + "acme", "s", workspace_id="acme")
+
+    advance(emulator, END_OF_ANY_CALL_SEC)
+
+    assert receiver.deliveries == []  # created before acme had an endpoint
+    assert emulator.webhooks.remove_endpoint(acme_endpoint.id)
+    assert not emulator.webhooks.remove_endpoint(acme_endpoint.id)
