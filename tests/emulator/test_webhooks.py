@@ -461,3 +461,29 @@ def test_only_calls_of_a_workspace_with_an_endpoint_are_scheduled(
     assert receiver.deliveries == []  # created before acme had an endpoint
     assert emulator.webhooks.remove_endpoint(acme_endpoint.id)
     assert not emulator.webhooks.remove_endpoint(acme_endpoint.id)
+
+
+def test_no_answer_within_the_endpoints_timeout_is_a_failed_attempt(
+    api: httpx.Client, app: Starlette, receiver: WebhookReceiver
+) -> None:
+    receiver.clear()
+    release = threading.Event()
+
+    async def silent(request: Request) -> Response:
+        await request.body()
+        release.wait(30)  # answers only once the test is done
+        return Response(status_code=200)
+
+    receiver.forward_to(Starlette(routes=[Route("/", silent, methods=["POST"])]))
+    webhooks = app.state.emulator.webhooks
+    webhooks.add_endpoint(receiver.url, receiver.secret, timeout_ms=1000, retries=0)
+    try:
+        place(api, "+919876500005")
+        webhooks.flush()
+    finally:
+        release.set()
+        webhooks.close()
+    (delivery,) = webhooks.deliveries()
+    assert delivery.state == "failed"
+    (attempt,) = delivery.attempts
+    assert (attempt.status_code, attempt.error) == (None, "no answer within 1000 ms")
