@@ -18,7 +18,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -142,8 +142,16 @@ class _Event:
 class Webhooks:
     """The emulator's webhook endpoints, deliveries and delivery faults (`emulator.webhooks`)."""
 
-    def __init__(self, workspaces: Iterable[Workspace], clock: Clock) -> None:
+    def __init__(
+        self,
+        workspaces: Iterable[Workspace],
+        clock: Clock,
+        *,
+        on_secret: Callable[[str], None] = lambda secret: None,
+    ) -> None:
+        """`on_secret` is told each endpoint's secret (the request journal redacts them)."""
         self._clock = clock
+        self._on_secret = on_secret
         self._workspaces = {w.id: w for w in workspaces}
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
@@ -202,6 +210,7 @@ class Webhooks:
             )
 
     def _add(self, workspace_id: str, hook: WebhookConfig) -> Endpoint:
+        self._on_secret(hook.secret)
         endpoint = Endpoint(
             f"webhook_{next(self._ids)}",
             workspace_id,

@@ -8,6 +8,7 @@ import hmac
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -300,6 +301,85 @@ def test_reset_restores_the_configured_endpoints_and_forgets_deliveries(
 
     assert emulator.webhooks.deliveries() == []
     assert emulator.webhooks.endpoints() == []  # the built-in config has none
+    assert emulator.journal.entries() == []
+
+
+# with the clock, seeding and the request journal
+
+
+def test_setting_the_clock_forward_delivers_what_came_due_as_advancing_does(
+    api: httpx.Client, control: httpx.Client, emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    call = place(api, "+919876500007")  # ends 150 s after creation
+    emulator.webhooks.flush()
+
+    emulator.set_clock(emulator.clock.now() + timedelta(seconds=149.9))
+    emulator.webhooks.flush()
+    assert [d.event_type for d in receiver.deliveries] == ["call_initiated"]
+    later = control.put("/clock", json={"now": "2024-03-01T10:02:30.000Z"})
+    assert later.status_code == 200, later.text
+    assert control.post("/webhooks/flush").status_code == 204
+
+    assert [(d.event_type, d.call["id"]) for d in receiver.deliveries] == [
+        ("call_initiated", call["id"]),
+        ("call_ended", call["id"]),
+    ]
+
+
+def test_seeded_calls_are_history_and_deliver_nothing(
+    control: httpx.Client, emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    seeded = control.post(
+        "/calls",
+        json={
+            "calls": [
+                {"count": 3, "created_at": "2024-03-01T09:00:00Z"},
+                {"status": "received"},  # stays in it: it never ends, so never a call_ended
+                {"status": "busy", "to_phone_number": "+919876500002"},
+            ]
+        },
+    )
+    assert seeded.status_code == 201, seeded.text
+
+    advance(emulator, END_OF_ANY_CALL_SEC)
+
+    assert receiver.deliveries == []
+    assert emulator.webhooks.deliveries() == []
+
+
+def test_the_journal_holds_api_requests_only_and_never_a_webhook_secret(
+    api: httpx.Client, control: httpx.Client, emulator: Emulator, receiver: WebhookReceiver
+) -> None:
+    emulator.journal.bodies = True
+    registered = "whsec_registered_later"
+    assert (
+        control.post(
+            "/webhooks/endpoints", json={"url": receiver.url + "later", "secret": registered}
+        ).status_code
+        == 201
+    )
+    response = api.post(
+        "/calls",
+        json={
+            "agent_id": "agt_abc123",
+            "to_phone_number": "+919876543210",
+            "metadata": {"a": receiver.secret, "b": registered},
+        },
+        headers={"X-Echo": receiver.secret},
+    )
+    assert response.status_code == 201, response.text
+
+    advance(emulator, END_OF_ANY_CALL_SEC)
+
+    assert len(receiver.deliveries) == 4  # both events, to both endpoints
+    (entry,) = emulator.journal.entries()  # the deliveries the emulator sent are not requests
+    assert entry["operation"] == "createCall"
+    assert entry["headers"]["x-echo"] == "[redacted]"
+    assert '"a":"[redacted]"' in entry["body"].replace(" ", "")
+    assert '"b":"[redacted]"' in entry["body"].replace(" ", "")
+    journal = control.get("/requests").text
+    assert receiver.secret not in journal
+    assert registered not in journal
 
 
 # the control plane
