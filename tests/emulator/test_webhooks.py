@@ -423,6 +423,18 @@ def test_control_routes_register_list_show_and_remove_endpoints(
     app.state.emulator.webhooks.close()
 
 
+def test_the_served_description_has_every_webhook_route(control: httpx.Client) -> None:
+    paths = control.get("/openapi.json").json()["paths"]
+
+    assert {path: sorted(paths[path]) for path in paths if path.startswith("/webhooks/")} == {
+        "/webhooks/endpoints": ["get", "post"],
+        "/webhooks/endpoints/{endpoint_id}": ["delete"],
+        "/webhooks/deliveries": ["get"],
+        "/webhooks/flush": ["post"],
+        "/webhooks/faults": ["delete", "post"],
+    }
+
+
 @pytest.mark.parametrize(
     ("path", "body", "message"),
     [
