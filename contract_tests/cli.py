@@ -23,6 +23,7 @@ PARTS = {
     "server": "test_server_vs_spec.py",
     "client": "test_client_vs_spec.py",
     "client-server": "test_client_vs_server.py",
+    "webhooks": "test_webhooks.py",
 }
 # Enough for over 10,000 server cases (about 11,500 with the emulator), every check on each.
 THOROUGH_MAX_EXAMPLES = 1000
@@ -153,6 +154,23 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         help="caller ID (E.164, a number the workspace owns) allowed calls use; the created call "
         "must echo it (default: none sent, the workspace's default number)",
     )
+    hooks = parser.add_argument_group("webhooks (a live server only delivers with these)")
+    hooks.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        default=os.environ.get(env.WEBHOOK_URL) or None,
+        help="an address the target can reach that leads to the suite's receiver (e.g. a tunnel "
+        "to --webhook-port), where an endpoint of the target's workspace delivers; its secret "
+        f"comes from ${env.WEBHOOK_SECRET}. Without it a live run skips webhooks (default: "
+        f"${env.WEBHOOK_URL}; an emulator gets a local receiver registered by the suite)",
+    )
+    hooks.add_argument(
+        "--webhook-port",
+        metavar="N",
+        type=int,
+        help="the loopback port the receiver listens on (default: --webhook-url's port, else "
+        "a free one)",
+    )
     run = parser.add_argument_group("run")
     run.add_argument("--seed", metavar="N", type=int, help="replay the run with this seed")
     run.add_argument(
@@ -173,7 +191,8 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         action="append",
         choices=sorted(PARTS),
         help="run only this part (repeatable): server (server vs spec), client (client vs spec), "
-        "client-server (the client against the server); default: all three",
+        "client-server (the client against the server), webhooks (the server's deliveries); "
+        "default: all four",
     )
     run.add_argument(
         "--junit", metavar="PATH", type=Path, help="also write a JUnit XML report to PATH"
@@ -220,6 +239,17 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
         parser.error("--allow-calls needs --to: the numbers allowed calls may ring")
     if args.max_examples is not None and args.max_examples < 1:
         parser.error("--max-examples must be >= 1")
+    _validate_webhooks(parser, args)
+
+
+def _validate_webhooks(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.webhook_url:
+        if urlsplit(args.webhook_url).scheme not in ("http", "https"):
+            parser.error(f"--webhook-url must be an http(s) URL, got {args.webhook_url!r}")
+        if not os.environ.get(env.WEBHOOK_SECRET):
+            parser.error(f"--webhook-url needs the endpoint's secret in ${env.WEBHOOK_SECRET}")
+    if args.webhook_port is not None and not 0 < args.webhook_port < 65536:
+        parser.error("--webhook-port must be a port number, 1 to 65535")
 
 
 def environment(args: argparse.Namespace) -> dict[str, str]:
@@ -237,6 +267,8 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         env.EMULATOR: "1" if args.emulator else None,
         env.SEED: str(args.seed) if args.seed is not None else None,
         env.MAX_EXAMPLES: str(max_examples) if max_examples else None,
+        env.WEBHOOK_URL: args.webhook_url,
+        env.WEBHOOK_PORT: str(args.webhook_port) if args.webhook_port else None,
     }
     return {name: value or "" for name, value in values.items()}
 
@@ -273,7 +305,7 @@ def _run(argv: list[str]) -> int:
         print(f"warning: {verdict.warning}", flush=True)
     report = ContractReport(
         sys.stdout,
-        secrets=[settings.token, settings.token.partition(":")[2]],
+        secrets=[settings.token, settings.token.partition(":")[2], settings.webhook_secret],
         replay=replay_command(argv, settings.seed),
         repro_hint=repro_hint(settings),
     )

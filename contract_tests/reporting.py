@@ -29,6 +29,7 @@ AREAS = {
     "test_server_vs_spec": "server",
     "test_client_vs_spec": "client",
     "test_client_vs_server": "client-server",
+    "test_webhooks": "webhooks",
 }
 # The column of tests that failed outside any check (a crash, a timeout): the test is the row.
 OUTSIDE_CHECKS = "(no check)"

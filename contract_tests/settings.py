@@ -23,6 +23,9 @@ AGENT_ID = "CONTRACT_AGENT_ID"
 AGENT_VERSION = "CONTRACT_AGENT_VERSION"
 FROM_NUMBER = "CONTRACT_FROM"
 SEED = "CONTRACT_SEED"
+WEBHOOK_URL = "CONTRACT_WEBHOOK_URL"
+WEBHOOK_SECRET = "CONTRACT_WEBHOOK_SECRET"  # noqa: S105 - the variable's name
+WEBHOOK_PORT = "CONTRACT_WEBHOOK_PORT"
 MAX_EXAMPLES = "CONTRACT_MAX_EXAMPLES"
 
 EMBEDDED_APP = "contract_tests.target:embedded_emulator"
@@ -54,6 +57,12 @@ class Settings:
     """The caller ID allowed calls use (None: the workspace's default)."""
     seed: int
     max_examples: int
+    webhook_url: str | None = None
+    """Where the target delivers webhooks to the suite's receiver (None: a local one's address)."""
+    webhook_secret: str = ""
+    """The secret of the target's endpoint at `webhook_url`."""
+    webhook_port: int = 0
+    """The loopback port the receiver listens on (0: the URL's port, else a free one)."""
 
     @property
     def is_live(self) -> bool:
@@ -88,6 +97,9 @@ class Settings:
             from_number=env.get(FROM_NUMBER) or None,
             seed=_natural(env, SEED, random.randrange(2**32)),  # noqa: S311 - a test seed, not a secret
             max_examples=max(1, _natural(env, MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES)),
+            webhook_url=env.get(WEBHOOK_URL) or None,
+            webhook_secret=env.get(WEBHOOK_SECRET) or "",
+            webhook_port=_natural(env, WEBHOOK_PORT, 0),
         )
 
 

@@ -23,6 +23,7 @@ from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
 # (after putting the demo key in). In process, the host is only a name.
 EMBEDDED_BASE_URL = "http://127.0.0.1:8000/v1"
 REQUEST_TIMEOUT = 10.0
+CONTROL_TIMEOUT = 180.0  # a webhook flush waits for receivers (each endpoint times out by 60 s)
 
 
 def embedded_emulator() -> Starlette:
@@ -84,6 +85,18 @@ class Target:
         emulator = self._emulator()
         if emulator is not None:
             emulator.reset()
+
+    def control_plane(self) -> httpx.Client | None:
+        """A client of the emulator's `/_emulator/` routes: in process, or over HTTP when the run
+        was told the target is an emulator (`--emulator`); None for any other server."""
+        parts = urlsplit(self.base_url)
+        base_url = f"{parts.scheme}://{parts.netloc}/_emulator"
+        if self._emulator() is not None:
+            transport = SyncASGITransport(self.app)
+            return httpx.Client(transport=transport, base_url=base_url, timeout=CONTROL_TIMEOUT)
+        if self.is_live and self.settings.emulator:
+            return httpx.Client(base_url=base_url, timeout=CONTROL_TIMEOUT)
+        return None
 
     def _emulator(self) -> Any:
         return getattr(getattr(self.app, "state", None), "emulator", None)

@@ -20,6 +20,7 @@ from .emulator import Emulator
 if TYPE_CHECKING:
     from .inprocess import ConnectionDropped, SyncASGITransport
     from .mock import EmulatorHandle, mock_dialnexa
+    from .webhook_receiver import WebhookReceiver
 
 __all__ = [
     "ConfigError",
@@ -30,6 +31,7 @@ __all__ = [
     "FrozenClock",
     "SyncASGITransport",
     "SystemClock",
+    "WebhookReceiver",
     "create_app",
     "default_config",
     "load_config",
@@ -47,4 +49,8 @@ def __getattr__(name: str) -> Any:
         from . import mock  # noqa: PLC0415
 
         return getattr(mock, name)
+    if name == "WebhookReceiver":
+        from .webhook_receiver import WebhookReceiver  # noqa: PLC0415 - uvicorn, when used
+
+        return WebhookReceiver
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

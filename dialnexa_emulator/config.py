@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import phonenumbers
 
@@ -29,6 +30,10 @@ from .telephony import Destination, Telephony
 from .validation import E164, Schema, compile_schema
 
 DEFAULT_CONFIG = "default_config.toml"
+WEBHOOK_EVENTS = ("call_initiated", "call_ended")
+# DialNexa lets each endpoint choose 1-60 s and 0-3 retries; it publishes no defaults.
+DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000
+DEFAULT_WEBHOOK_RETRIES = 3
 
 
 class ConfigError(ValueError):
@@ -45,6 +50,19 @@ class Workspace:
     telephony: Telephony
     balance: Decimal
     call_cost: Decimal
+    webhooks: tuple[WebhookConfig, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """A webhook endpoint: where a workspace's call events are delivered, and how."""
+
+    url: str
+    secret: str
+    events: frozenset[str] = frozenset(WEBHOOK_EVENTS)
+    active: bool = True
+    timeout_ms: int = DEFAULT_WEBHOOK_TIMEOUT_MS
+    retries: int = DEFAULT_WEBHOOK_RETRIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +177,37 @@ def _workspace(where: str, data: Mapping[str, Any]) -> Workspace:
         telephony=Telephony(tuple(destinations), sip=telephony.get("sip", False)),
         balance=_money(data.get("balance", 0)),
         call_cost=_money(data.get("call_cost", 0)),
+        webhooks=tuple(
+            _webhook(f"{where}.webhooks[{i}]", w) for i, w in enumerate(data.get("webhooks", []))
+        ),
     )
+
+
+def _webhook(where: str, data: Mapping[str, Any]) -> WebhookConfig:
+    problem = webhook_url_problem(data["url"])
+    if problem is not None:
+        raise _Invalid(f"{where}.url {problem}")
+    _unique(f"{where}.events", data.get("events", []), "event")
+    return WebhookConfig(
+        url=data["url"],
+        secret=data["secret"],
+        events=frozenset(data.get("events", WEBHOOK_EVENTS)),
+        active=data.get("active", True),
+        timeout_ms=data.get("timeout_ms", DEFAULT_WEBHOOK_TIMEOUT_MS),
+        retries=data.get("retries", DEFAULT_WEBHOOK_RETRIES),
+    )
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why `url` cannot receive webhooks (said after the key), or None when it can."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        return f"{url!r} is not a URL: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http:// or https:// URL with a host"
+    return None
 
 
 def _api_key(workspace_id: str, data: Mapping[str, Any]) -> ApiKey:
@@ -213,6 +261,16 @@ def _table(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dic
 def _array(items: Mapping[str, Any], min_items: int = 0) -> dict[str, Any]:
     return {"type": "array", "items": dict(items), "minItems": min_items}
 
+
+WEBHOOK_FIELDS: dict[str, Any] = {
+    "url": {"type": "string", "minLength": 1},
+    "secret": {"type": "string", "minLength": 1},
+    "events": _array({"enum": list(WEBHOOK_EVENTS)}, min_items=1),
+    "active": {"type": "boolean"},
+    "timeout_ms": {"type": "integer", "minimum": 1000, "maximum": 60000},
+    "retries": {"type": "integer", "minimum": 0, "maximum": 3},
+}
+_WEBHOOK = _table(WEBHOOK_FIELDS, required=("url", "secret"))
 
 _SCHEMA = _table(
     {
@@ -285,6 +343,7 @@ _SCHEMA = _table(
                         ),
                         min_items=1,
                     ),
+                    "webhooks": _array(_WEBHOOK),
                     "agents": _array(
                         _table(
                             {

@@ -20,6 +20,7 @@ from .responses import ApiError
 from .seeding import SeedError, seed_calls, with_text_times
 from .spec import Spec
 from .store import CallRecord, MemoryStore, Store
+from .webhooks import Webhooks
 
 ControlPlaneAccess = Literal["anywhere", "loopback", "off"]
 
@@ -28,13 +29,15 @@ class Emulator:
     """Everything a request reads or changes, plus the controls `/_emulator/` exposes over HTTP.
 
     - `reset()`: forget calls (configured seeds come back), restore balances, rate-limit windows
-      and faults, empty the journal, rewind the clock.
+      and faults, empty the journal, drop webhook deliveries (configured endpoints stay), rewind
+      the clock.
     - `clock.advance(seconds)`, `clock.now()`, `set_clock(moment)`: the time calls age by.
     - `faults.add(operation=..., count=..., status=..., ...)`, `faults.armed()`,
       `faults.remove(id)`, `faults.clear()`: inject faults.
     - `journal.entries()`, `journal.clear()`, `journal.bodies`: the requests that arrived.
     - `calls(...)`: every call held, as JSON; `seed_calls(entries)`: add calls in the past.
     - `balance(workspace_id)`, `set_balance(workspace_id, amount)`: wallets.
+    - `webhooks`: endpoints, deliveries, `flush()`, delivery faults (docs/webhooks.md).
     - `control_plane`: who may use `/_emulator/` over HTTP ("anywhere" in process; the CLI
       narrows it to "loopback").
     """
@@ -53,6 +56,7 @@ class Emulator:
         self.store: Store = MemoryStore({w.id: w.balance for w in config.workspaces})
         self.faults = Faults(spec.operations)
         self.rate_limiter = RateLimiter()
+        self.webhooks = Webhooks(config.workspaces, clock, on_secret=self.journal.redact)
         self.control_plane: ControlPlaneAccess = "anywhere"
         self.seed_configured_calls()
 
@@ -61,6 +65,7 @@ class Emulator:
         self.faults.clear()
         self.rate_limiter.reset()
         self.journal.clear()
+        self.webhooks.reset()
         self.clock.reset()
         self.seed_configured_calls()
 

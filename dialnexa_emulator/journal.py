@@ -2,9 +2,9 @@
 
 Recording is on the hot path, so a record is a small tuple appended to a bounded deque; it becomes
 JSON only when read. It never holds a secret: the values of credential headers are replaced
-before they are kept, and so is any configured key's secret wherever else it appears (path, query,
-other headers, a recorded body). Bodies are kept only when asked for (`bodies`), since `metadata`
-may hold personal data.
+before they are kept, and so is any configured key's or webhook endpoint's secret wherever else it
+appears (path, query, other headers, a recorded body). Bodies are kept only when asked for
+(`bodies`), since `metadata` may hold personal data.
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ class Journal:
         self._secrets = tuple({s.encode() for s in secrets if s})
         self._records: deque[_Record] = deque(maxlen=size)
         self._ids = itertools.count(1)
+
+    def redact(self, secret: str) -> None:
+        """Replace `secret` too, in what is recorded from now on (a webhook endpoint's, say)."""
+        if secret and secret.encode() not in self._secrets:
+            self._secrets = (*self._secrets, secret.encode())
 
     def record(
         self,

@@ -29,6 +29,7 @@ from .faults import Faults
 from .inprocess import SyncASGITransport
 from .journal import Journal
 from .operations import call_json
+from .webhooks import Webhooks
 
 DIALNEXA_HOST = "api.dialnexa.com"
 DIALNEXA_BASE_URL = f"https://{DIALNEXA_HOST}/v1"
@@ -42,8 +43,8 @@ class EmulatorHandle:
     """An emulator in this process, and what a test needs of it.
 
     `base_url` and `api_key` (the first workspace's first key) reach it; `clock`, `faults`,
-    `calls`, `requests`, `seed_calls()`, `set_clock()`, `balance()`, `set_balance()` and
-    `reset()` drive and inspect it; `app` is the ASGI app itself.
+    `webhooks`, `calls`, `requests`, `seed_calls()`, `set_clock()`, `balance()`, `set_balance()`
+    and `reset()` drive and inspect it; `app` is the ASGI app itself.
     """
 
     def __init__(self, app: Starlette, base_url: str) -> None:
@@ -69,6 +70,11 @@ class EmulatorHandle:
     @property
     def faults(self) -> Faults:
         return self._emulator.faults
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Webhook endpoints and deliveries; `webhooks.flush()` waits for what is due."""
+        return self._emulator.webhooks
 
     @property
     def calls(self) -> list[dict[str, Any]]:
@@ -122,6 +128,7 @@ class EmulatorHandle:
         return self._sync_transport.handle_request(request)
 
     def _close(self) -> None:
+        self._emulator.webhooks.close()
         if self._sync_transport is not None:
             self._sync_transport.close()
 

@@ -110,6 +110,7 @@ async def create_call(ctx: Context) -> tuple[int, Any]:
     )
     if not ctx.emulator.store.charge_and_add(call, workspace.call_cost):
         raise ApiError(402, "Insufficient billing wallet balance")
+    ctx.emulator.webhooks.call_created(call)
     return 201, call_json(call, ctx.now)
 
 

@@ -5,6 +5,8 @@ Fixtures (docs/testing-your-code.md):
   `mock_dialnexa()` active, so any httpx client for https://api.dialnexa.com reaches it;
 - `dialnexa_client` / `dialnexa_async_client`: `DialNexa` / `AsyncDialNexa` wired to it;
 - `dialnexa_server`: an emulator served over loopback HTTP for the whole session, reset per test;
+- `dialnexa_webhook_receiver`: a loopback webhook receiver registered on `dialnexa_emulator` for
+  every event, empty at the start of each test (docs/webhooks.md);
 - `dialnexa_config`: the config they use, from `@pytest.mark.dialnexa(config="shop.toml")`
   (relative to the test's file), or None for the built-in one. Override it to choose for a
   directory.
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from dialnexa_client import AsyncDialNexa, DialNexa
 
     from .mock import EmulatorHandle
+    from .webhook_receiver import WebhookReceiver
 
 _MARKER = "dialnexa(config): the emulator config file (relative to the test's file) for this test"
 
@@ -76,6 +79,28 @@ def dialnexa_async_client(dialnexa_emulator: EmulatorHandle) -> AsyncDialNexa:
     from dialnexa_client import AsyncDialNexa
 
     return AsyncDialNexa(api_key=dialnexa_emulator.api_key, base_url=dialnexa_emulator.base_url)
+
+
+@pytest.fixture
+def dialnexa_webhook_receiver(
+    dialnexa_emulator: EmulatorHandle, _dialnexa_webhook_receiver: WebhookReceiver
+) -> WebhookReceiver:
+    """A webhook receiver registered on the test's emulator for every event. It answers 200, or
+    as the app given to `forward_to(app, path)` does; after `dialnexa_emulator.clock.advance(...)`
+    and `dialnexa_emulator.webhooks.flush()`, `deliveries` holds everything sent to it."""
+    _dialnexa_webhook_receiver.clear()
+    dialnexa_emulator.webhooks.add_endpoint(
+        _dialnexa_webhook_receiver.url, _dialnexa_webhook_receiver.secret
+    )
+    return _dialnexa_webhook_receiver
+
+
+@pytest.fixture(scope="session")
+def _dialnexa_webhook_receiver() -> Iterator[WebhookReceiver]:
+    from .webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from .handlers import HANDLERS
 from .routing import PREFIX, control_route, described_routes
+from .webhooks import WEBHOOK_HANDLERS
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -25,4 +26,4 @@ __all__ = ["PREFIX", "control_route", "control_routes"]
 
 def control_routes(emulator: Emulator) -> list[Route]:
     """Every route of the control plane, all described in control_plane.yaml."""
-    return described_routes(emulator, {**HANDLERS})
+    return described_routes(emulator, {**HANDLERS, **WEBHOOK_HANDLERS})

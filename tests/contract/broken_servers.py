@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract_tests.target import embedded_emulator
+from dialnexa_emulator import webhook_events as delivery
+from dialnexa_emulator.store import CallRecord
 
 DEMO_AUTHORIZATION = b"Bearer kid_demo:sk_demo_secret"
 
@@ -246,3 +249,48 @@ def forgetful() -> ASGIApp:
         return status, headers, body
 
     return Broken(response=response)
+
+
+# Webhook deliveries: the emulator's own delivery, changed where it is made. Each factory runs in
+# the suite's process (`--app`), which holds only this one emulator. Use with `--only webhooks`:
+# the server part's resets would disarm the delivery faults.
+
+
+def webhook_bad_schema() -> ASGIApp:
+    """`call_ended` events lack `agent_id`, which WebhookCall requires."""
+    make_body = delivery.event_body
+
+    def without_agent(call: CallRecord, event_type: str) -> bytes:
+        event = json.loads(make_body(call, event_type))
+        if event_type == "call_ended":
+            del event["payload"]["call"]["agent_id"]
+        return json.dumps(event).encode()
+
+    delivery.event_body = without_agent
+    return embedded_emulator()
+
+
+def webhook_bad_signature() -> ASGIApp:
+    """Every delivery is signed with a secret other than the endpoint's."""
+    app = embedded_emulator()
+    app.state.emulator.webhooks.add_fault("wrong_signature", count=1_000_000)
+    return app
+
+
+def webhook_out_of_order() -> ASGIApp:
+    """`call_initiated` is sent after the call's `call_ended`."""
+    due = delivery.due_events
+
+    def initiated_last(call: CallRecord) -> list[tuple[datetime, str]]:
+        late = call.ended_at + timedelta(milliseconds=1)
+        return [(late if event == "call_initiated" else at, event) for at, event in due(call)]
+
+    delivery.due_events = initiated_last
+    return embedded_emulator()
+
+
+def webhook_duplicate_call_ended() -> ASGIApp:
+    """Every `call_ended` is delivered twice."""
+    app = embedded_emulator()
+    app.state.emulator.webhooks.add_fault("duplicate", event="call_ended", count=1_000_000)
+    return app

@@ -6,6 +6,8 @@ Each run is narrowed to the operation that deviates, so these stay quick.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.contract.conftest import QUICK, run_suite
@@ -80,3 +82,23 @@ def test_the_lifecycle_check_catches_a_status_moving_back_in_stateful_runs() -> 
     )
     assert run.returncode == 1, run.output
     assert "moved back from `initiated` to `created`" in run.output
+
+
+@pytest.mark.parametrize(
+    ("variant", "check", "said"),
+    [
+        ("webhook_bad_schema", "webhook_schema_conformance", "'agent_id' is a required property"),
+        ("webhook_bad_signature", "webhook_signature", "is not the hex HMAC-SHA256"),
+        ("webhook_out_of_order", "webhook_lifecycle_order", "events after call_ended"),
+        ("webhook_duplicate_call_ended", "webhook_lifecycle_order", "2 call_ended, not one"),
+    ],
+)
+def test_deviating_webhook_deliveries_fail_naming_the_check(
+    variant: str, check: str, said: str
+) -> None:
+    run = run_suite("--app", f"tests.contract.broken_servers:{variant}", "--only", "webhooks")
+    assert run.returncode == 1, run.output
+    assert "DOES NOT CONFORM" in run.output
+    failed = re.findall(r"^  (webhook_\w+)\s+FAILED", run.output, flags=re.M)
+    assert failed == [check], run.output  # the table names the check, and only that one
+    assert said in run.output

@@ -22,7 +22,7 @@ def test_help_documents_every_option() -> None:
     for option in (
         "--base-url", "--token", "--app", "--allow-calls", "--to", "--agent-id",
         "--seed", "--max-examples", "--thorough", "--only", "--junit", "--emulator",
-        "--agent-version", "--from",
+        "--agent-version", "--from", "--webhook-url", "--webhook-port",
     ):  # fmt: skip
         assert option in completed.stdout
     assert "DIALNEXA_API_KEY" in completed.stdout and "CONTRACT_BASE_URL" in completed.stdout
@@ -48,6 +48,9 @@ def test_help_documents_every_option() -> None:
             ["--base-url", "http://127.0.0.1:9/v1", "--token", "k:s", "--app", "m:f"],
             "cannot be combined",
         ),
+        (["--webhook-url", "https://hooks.example/dialnexa"], "secret in $CONTRACT_WEBHOOK_SECRET"),
+        (["--webhook-url", "hooks.example"], "http(s) URL"),
+        (["--webhook-port", "70000"], "port number"),
     ],
 )
 def test_unsafe_or_inconsistent_options_are_refused(
@@ -58,6 +61,7 @@ def test_unsafe_or_inconsistent_options_are_refused(
 ) -> None:
     monkeypatch.delenv("CONTRACT_BASE_URL", raising=False)
     monkeypatch.delenv("DIALNEXA_API_KEY", raising=False)
+    monkeypatch.delenv("CONTRACT_WEBHOOK_SECRET", raising=False)
     with pytest.raises(SystemExit) as exited:
         cli.parse_args(argv)
     assert exited.value.code == 2

@@ -214,6 +214,31 @@ def test_the_console_script_is_installed() -> None:
     assert result.stdout.startswith("usage: dialnexa-emulator")
 
 
+def test_the_served_emulator_delivers_webhooks(origin: str) -> None:
+    from dialnexa_emulator import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        control = f"{origin}/_emulator/webhooks"
+        endpoint = httpx.post(
+            f"{control}/endpoints", json={"url": receiver.url, "secret": receiver.secret}
+        )
+        assert endpoint.status_code == 201, endpoint.text
+        call = httpx.post(
+            f"{origin}/v1/calls",
+            headers={"Authorization": "Bearer kid_demo:sk_demo_secret"},
+            json={"agent_id": "agt_abc123", "to_phone_number": "+919876500002"},
+        ).json()
+        httpx.post(f"{origin}/_emulator/clock/advance", json={"seconds": 60})
+        assert httpx.post(f"{control}/flush", timeout=60).status_code == 204
+
+        assert [(d.event_type, d.call["id"]) for d in receiver.deliveries] == [
+            ("call_initiated", call["id"]),
+            ("call_ended", call["id"]),
+        ]
+        shown = httpx.get(f"{control}/deliveries", params={"call_id": call["id"]}).json()
+        assert [d["state"] for d in shown] == ["delivered", "delivered"]
+
+
 def start_with_ready_file(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[str], Path]:
     ready = tmp_path / "ready.json"
     process = subprocess.Popen(

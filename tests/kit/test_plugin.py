@@ -60,3 +60,26 @@ def test_httpx_is_patched_only_while_a_test_holds_the_emulator(pytester: pytest.
         """
     )
     pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_the_webhook_receiver_fixture_collects_each_tests_deliveries(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("number", ["+919876543210", "+919876500002"])
+        def test_call_ended_arrives(
+            dialnexa_client, dialnexa_emulator, dialnexa_webhook_receiver, number
+        ):
+            assert dialnexa_webhook_receiver.deliveries == []  # nothing from the test before
+            call = dialnexa_client.calls.create(agent_id="agt_abc123", to_phone_number=number)
+            dialnexa_emulator.clock.advance(60)
+            dialnexa_emulator.webhooks.flush()
+            [ended] = dialnexa_webhook_receiver.events("call_ended")
+            assert ended.call["id"] == call.id
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

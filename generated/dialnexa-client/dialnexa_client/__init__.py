@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "1.2.0"
 
 if TYPE_CHECKING:
+    from . import webhooks
     from ._facade import AsyncDialNexa, DialNexa
     from .client import AuthenticatedClient, Client, RetryPolicy
 
@@ -19,6 +20,8 @@ _MODULES = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "webhooks":
+        return import_module(".webhooks", __name__)  # a module: it binds itself as an attribute
     if name not in _MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(_MODULES[name], __name__), name)
@@ -27,7 +30,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODULES])
+    return sorted([*globals(), *_MODULES, "webhooks"])
 
 
 __all__ = (
@@ -37,4 +40,5 @@ __all__ = (
     "DialNexa",
     "RetryPolicy",
     "__version__",
+    "webhooks",
 )
