@@ -273,7 +273,8 @@ def _run(argv: list[str]) -> int:
         print(f"warning: {verdict.warning}", flush=True)
     report = ContractReport(
         sys.stdout,
-        secrets=[settings.token, settings.token.partition(":")[2]],
+        # In process the token is the emulator's published demo key, which the repro hint gives.
+        secrets=[settings.token, settings.token.partition(":")[2]] if settings.is_live else [],
         replay=replay_command(argv, settings.seed),
         repro_hint=repro_hint(settings),
     )
