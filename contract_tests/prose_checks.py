@@ -174,7 +174,8 @@ def list_pages_continue(ctx: CheckContext, response: Response, case: Case[Any]) 
 
     Deliberately accepted: any list that changed meanwhile (a call was created between the
     requests: the page is fetched again last, and if it differs nothing is judged); a last page
-    (fewer than `limit` calls), after which nothing must follow.
+    (fewer than `limit` calls), after which nothing must follow; the two pages holding the wider
+    page's calls in another order (calls created at the same instant may come in any order).
     """
     calls = _listed(case, response)
     query = dict(case.query or {})
@@ -197,10 +198,12 @@ def list_pages_continue(ctx: CheckContext, response: Response, case: Case[Any]) 
         for call_id in ids
         if call_id in following
     ]
-    if combined is not None and combined != ids + following:
+    if combined is not None and sorted(map(repr, combined)) != sorted(map(repr, ids + following)):
+        missing = [call_id for call_id in combined if call_id not in ids + following]
+        extra = [call_id for call_id in ids + following if call_id not in combined]
         problems.append(
-            f"  pages {page} and {page + 1} of {limit} hold {ids + following}, but page "
-            f"{(page + 1) // 2} of {2 * limit} holds {combined}"
+            f"  pages {page} and {page + 1} of {limit} lack {missing} and hold {extra}, "
+            f"unlike page {(page + 1) // 2} of {2 * limit}"
         )
     _fail("listCalls' pages do not continue each other", problems)
     return None

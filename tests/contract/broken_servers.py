@@ -21,6 +21,7 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract_tests.lifecycle import FINAL, IN_FLIGHT
+from contract_tests.prose_checks import NEVER_CONNECTED
 from contract_tests.target import embedded_emulator
 from dialnexa_emulator import SyncASGITransport
 
@@ -519,11 +520,11 @@ def duration_before_the_end() -> ASGIApp:
 
 
 def never_connected_with_a_duration() -> ASGIApp:
-    """Completed calls are reported `busy`, still with their talk time and transcript."""
+    """Calls that never connected (`busy`, `failed`...) report a talk time of 5 s."""
 
     def edit(call: dict[str, Any]) -> None:
-        if call["status"] == "completed":
-            call["status"] = "busy"
+        if call["status"] in NEVER_CONNECTED:
+            call["duration_sec"] = 5
 
     return _edit_listed_calls(edit)
 
@@ -581,12 +582,11 @@ def sparse_records() -> ASGIApp:
 
 
 def never_connected_without_a_duration() -> ASGIApp:
-    """No call ever connects: completed calls are reported `no_answer`, with `duration_sec`
-    null and no transcript."""
+    """Calls that never connected have `duration_sec` null where the emulator says 0."""
 
     def edit(call: dict[str, Any]) -> None:
-        if call["status"] == "completed":
-            call.update(status="no_answer", duration_sec=None, transcript=None)
+        if call["status"] in NEVER_CONNECTED:
+            call["duration_sec"] = None
 
     return _edit_listed_calls(edit)
 

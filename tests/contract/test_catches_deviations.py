@@ -104,7 +104,7 @@ def test_the_lifecycle_check_catches_a_status_moving_back_in_stateful_runs() -> 
         ),
         ("list_filters_with_or", ONLY_LIST, "listCalls", "list_filters_match", "the filter asked"),
         ("list_overfills_pages", ONLY_LIST, "listCalls", "list_page_within_limit", "with limit="),
-        ("list_pages_skip_a_call", ONLY_LIST, "listCalls", "list_pages_continue", "but page"),
+        ("list_pages_skip_a_call", ONLY_LIST, "listCalls", "list_pages_continue", "lack"),
         ("list_pages_repeat_a_call", ONLY_LIST, "listCalls", "list_pages_continue", "and page"),
         (
             "get_returns_the_newest_call",
@@ -167,7 +167,7 @@ def test_the_lifecycle_check_catches_a_status_moving_back_in_stateful_runs() -> 
             ONLY_LIST,
             "listCalls",
             "end_of_call_fields_agree",
-            "for a call that never connected (`busy`)",
+            "duration_sec is 5 for a call that never connected",
         ),
         (
             "local_date_times",
