@@ -624,3 +624,43 @@ def same_minute_any_order() -> ASGIApp:
         return status, headers, body
 
     return Broken(response=response)
+
+
+# Live-target deviations: what a sandbox can get wrong about the creates a run is allowed.
+
+
+def _edit_create_body(edit: Callable[[dict[str, Any]], None]) -> RequestEdit:
+    def request(request: Request, headers: Headers, body: bytes) -> Any:
+        if request.is_create:
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                return headers, body
+            if isinstance(payload, dict):
+                edit(payload)
+                body = json.dumps(payload).encode()
+        return headers, body
+
+    return request
+
+
+def ignores_pinned_version_and_caller_id() -> ASGIApp:
+    """createCall ignores `agent_version_number` and `from_phone_number`: every call runs with
+    the workspace's latest version and default caller ID."""
+
+    def edit(payload: dict[str, Any]) -> None:
+        payload.pop("agent_version_number", None)
+        payload.pop("from_phone_number", None)
+
+    return Broken(request=_edit_create_body(edit))
+
+
+def accepts_unknown_properties() -> ASGIApp:
+    """createCall ignores properties the spec does not define, where it must reject them."""
+    known = {"agent_id", "to_phone_number", "from_phone_number", "agent_version_number", "metadata"}
+
+    def edit(payload: dict[str, Any]) -> None:
+        for name in set(payload) - known:
+            del payload[name]
+
+    return Broken(request=_edit_create_body(edit))
