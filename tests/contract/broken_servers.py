@@ -537,7 +537,7 @@ def local_date_times() -> ASGIApp:
 # Freedoms the spec allows: each server differs from the emulator and still conforms.
 
 
-def faithful() -> ASGIApp:
+def faithful() -> Broken:
     """The emulator itself, with its history of calls."""
     return Broken()
 
@@ -655,7 +655,7 @@ def ignores_pinned_version_and_caller_id() -> ASGIApp:
     return Broken(request=_edit_create_body(edit))
 
 
-def accepts_unknown_properties() -> ASGIApp:
+def accepts_unknown_properties() -> Broken:
     """createCall ignores properties the spec does not define, where it must reject them."""
     known = {"agent_id", "to_phone_number", "from_phone_number", "agent_version_number", "metadata"}
 
