@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from importlib import resources
 from typing import Any
 
+import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract_tests.gateway import seconds_until_reset
 from contract_tests.run_stats import calls_per_run
 from dialnexa_emulator import create_app
 from dialnexa_emulator.config import parse_config
@@ -74,15 +77,15 @@ def rate_limit_summary(output: str) -> tuple[int, float]:
 
 def test_a_rate_limited_target_gets_the_verdicts_of_an_unlimited_one() -> None:
     unlimited = run_against(create_app(), *ONLY_LIST)
-    paced = run_against(limited_emulator(requests=20, window_sec=1), *ONLY_LIST)
-    throttled = run_against(OnlyRetryAfter(limited_emulator(requests=20, window_sec=1)), *ONLY_LIST)
+    paced = run_against(limited_emulator(requests=40, window_sec=1), *ONLY_LIST)
+    throttled = run_against(OnlyRetryAfter(limited_emulator(requests=40, window_sec=1)), *ONLY_LIST)
     for run in (unlimited, paced, throttled):
         assert run.returncode == 0, run.output
         assert server_table(run.output) == server_table(unlimited.output)
     assert rate_limit_summary(unlimited.output) == (0, 0.0)
     # Paced by X-RateLimit-Remaining / -Reset: it waited, and said up front that it would.
     assert rate_limit_summary(paced.output)[1] > 0
-    assert "warning: the target allows 20 requests per" in paced.output
+    assert "warning: the target allows 40 requests per" in paced.output
     # Told only by 429s: each was waited out, sent again and never judged.
     answered_429, waited = rate_limit_summary(throttled.output)
     assert answered_429 > 0 and waited > 0
@@ -169,3 +172,11 @@ def test_what_did_not_run_says_why_and_what_would_make_it_run() -> None:
     assert "server TestServerWorkflow::runTest: every scenario" in summary
     assert re.search(rf"not sent: \d+ schema-valid create\(s\).*{needed}", summary), summary
     assert "contract: 3 passed, 0 failed, 1 skipped (see 'did not run' above)" in run.output
+
+
+def test_a_reset_is_read_as_a_unix_time_or_as_the_seconds_left() -> None:
+    soon = str(int(time.time()) + 30)
+    assert 0 < (seconds_until_reset(httpx.Headers({"X-RateLimit-Reset": soon})) or 0) <= 30
+    assert seconds_until_reset(httpx.Headers({"X-RateLimit-Reset": "60"})) == 60
+    assert seconds_until_reset(httpx.Headers({"X-RateLimit-Reset": "soon"})) is None
+    assert seconds_until_reset(httpx.Headers({})) is None

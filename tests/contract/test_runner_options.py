@@ -9,7 +9,7 @@ import pytest
 
 from contract_tests import cli
 from contract_tests.settings import Settings
-from tests.contract.conftest import ROOT
+from tests.contract.conftest import QUICK, ROOT, run_suite
 
 
 def test_help_documents_every_option() -> None:
@@ -90,6 +90,18 @@ def test_without_options_the_embedded_emulator_is_tested_whatever_the_clients_va
     assert not settings.is_live
     assert settings.token == "kid_demo:sk_demo_secret"  # the key is for live targets only
     assert settings.describe() == "the embedded emulator (in process)"
+
+
+def test_the_clients_variables_do_not_retarget_a_run() -> None:
+    """Run as a user whose shell is set up for the client: the embedded emulator is tested (the
+    client's URL answers nothing, so a run sent there would stop as unreachable)."""
+    client_env = {"DIALNEXA_BASE_URL": "http://127.0.0.1:9/v1", "DIALNEXA_API_KEY": "kid_p:sk_p"}
+    run = run_suite(*QUICK, "--", "-k", "no_test_has_this_name", env=client_env)
+    assert (
+        run.output.splitlines()[0]
+        == "DialNexa contract suite against the embedded emulator (in process)"
+    )
+    assert run.returncode == cli.NOTHING_RAN, run.output  # got past the preflight
 
 
 def test_a_live_target_comes_from_the_suites_own_variable(monkeypatch: pytest.MonkeyPatch) -> None:
