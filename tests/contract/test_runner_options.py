@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -26,6 +27,27 @@ def test_help_documents_every_option() -> None:
     ):  # fmt: skip
         assert option in completed.stdout
     assert "DIALNEXA_API_KEY" in completed.stdout and "CONTRACT_BASE_URL" in completed.stdout
+
+
+# Each exit status as --help and the README word it (test_exit_statuses.py proves each).
+EXIT_STATUSES = {
+    cli.CONFORMS: ("everything that ran conforms", "when everything that ran conforms"),
+    cli.DOES_NOT_CONFORM: ("something does not conform", "when something does not"),
+    cli.BAD_OPTIONS: ("bad options", "for bad options"),
+    cli.UNREACHABLE: ("could not reach the target", "when it could not reach the target"),
+    cli.KEY_REJECTED: ("the target rejected the API key", "when the target rejected the API key"),
+    cli.NOTHING_RAN: ("no test was selected", "when no test was selected"),
+    cli.SUITE_ERROR: ("the suite itself failed", "when the suite itself failed"),
+    cli.INTERRUPTED: ("interrupted (Ctrl+C)", "when interrupted"),
+}
+
+
+def test_every_exit_status_is_in_help_and_the_readme() -> None:
+    helped = cli.DESCRIPTION
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for status, (in_help, in_readme) in EXIT_STATUSES.items():
+        assert re.search(rf"^  {status} +{re.escape(in_help)}", helped, re.MULTILINE), status
+        assert f"{status} {in_readme}" in readme, status
 
 
 @pytest.mark.parametrize(
