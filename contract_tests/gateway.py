@@ -89,10 +89,11 @@ def seconds_until_reset(headers: httpx.Headers) -> float | None:
 
 
 class LiveGateway:
-    def __init__(self, base_url: str, guard: CallGuard, *, timeout: float) -> None:
+    def __init__(self, base_url: str, guard: CallGuard, *, token: str, timeout: float) -> None:
         parts = urlsplit(base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._guard = guard
+        self._run_authorization = f"Bearer {token}".encode("latin-1")
         self._timeout = timeout
         # Loading the CA bundle takes tens of milliseconds: once, not per request.
         self._tls = ssl.create_default_context()
@@ -108,7 +109,9 @@ class LiveGateway:
         path = raw_path.decode("latin-1")
         probe = False
         if is_create(method, path):
-            body, probe = self._guard.screen(body)
+            authorization = dict(scope["headers"]).get(b"authorization")
+            with_run_key = authorization == self._run_authorization
+            body, probe = self._guard.screen(body, with_run_key=with_run_key)
         url = self._origin + path
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")

@@ -198,9 +198,10 @@ class ContractReport:
         if settings.is_live:
             lines.append(
                 f"calls: {STATS.calls_placed} schema-valid create(s) sent within "
-                f"--allow-calls {settings.allow_calls}; {STATS.probes} negative create(s) sent "
-                f"to a --to number as probes, {STATS.probes_accepted} wrongly accepted "
-                "(each spent a call of the budget)"
+                f"--allow-calls {settings.allow_calls}; {STATS.probes} probe(s) (creates a "
+                "conforming server refuses: a broken body, or no valid key) sent to a --to "
+                f"number, {STATS.probes_accepted} wrongly accepted (each spent a call of the "
+                "budget)"
             )
             lines.append(
                 f"rate limit: {STATS.rate_limited} answer(s) were 429 (waited out, sent again, "
