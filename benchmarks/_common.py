@@ -295,13 +295,14 @@ def emulator_argv(port: int) -> list[StrPath]:
 
 def tool_venv(name: str, *install: StrPath) -> Path:
     """Python of a throwaway venv in benchmarks/.cache/, outside the project lock, after
-    `uv pip install *install` into it (quick once installed)."""
+    `uv pip install *install` into it (quick once installed), compiled to bytecode as pip's
+    install is: otherwise every timed import would compile its modules from source."""
     venv = CACHE / name
     python = venv / "bin" / "python"
     uv = ROOT / ".tools" / "bin" / "uv"  # put there by scripts/lib/env.sh
     if not python.exists():
         run([uv, "venv", "--quiet", "--python", sys.executable, venv])
-    run([uv, "pip", "install", "--quiet", "--python", python, *install])
+    run([uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python, *install])
     return python
 
 

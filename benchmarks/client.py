@@ -8,8 +8,8 @@ Import: a fresh interpreter per measurement times `from dialnexa_client import D
 AsyncDialNexa` (the package with its facade) against `import httpx` alone, in a throwaway venv
 holding only the client and its dependencies (at the project lock's versions), as
 `pip install ./generated/dialnexa-client` gives a user. The package imports its parts on first
-use, so also: `import dialnexa_client.resources`, everything a first call imports (httpx, attrs,
-the models, the functional modules). For context, `import httpx` in the project's own .venv and
+use, so also: `import dialnexa_client.resources`, everything a first call imports (httpx, the
+models, the functional modules). For context, `import httpx` in the project's own .venv and
 retell-sdk, a Stainless-generated voice-AI SDK, in its own throwaway venv.
 """
 
@@ -144,7 +144,7 @@ def report(args: argparse.Namespace, argv: list[str], m: Measured) -> str:
     by_client = {name: [r[name] for r in m.per_call] for name in (FACADE, FUNCTIONAL, PLAIN)}
     call_ratio = c.median(r[FACADE] / r[PLAIN] for r in m.per_call)
     layer_ratio = c.median(r[FUNCTIONAL] / r[PLAIN] for r in m.per_call)
-    packages = ["httpx", "attrs", "dialnexa-client", "uvicorn", "starlette"]
+    packages = ["httpx", "dialnexa-client", "uvicorn", "starlette"]
     retell = "not run" if RETELL in m.skipped else RETELL.split("==")[1]
     calls = [
         *((name, f"{c.median(times) * 1e6:,.0f}") for name, times in by_client.items()),
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         retell = f"`import retell` ({RETELL}, in its own venv)"
         targets.append(Import(retell, c.tool_venv("retell-sdk", RETELL), "import retell"))
     for target in targets:
-        import_seconds(target)  # warm-up: byte-compiles, fills the page cache
+        import_seconds(target)  # warm-up: fills the page cache (the venvs are byte-compiled)
     imports: dict[str, list[float]] = {t.label: [] for t in targets}
     for _ in range(args.imports):
         for target in targets:

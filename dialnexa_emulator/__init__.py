@@ -1,7 +1,7 @@
 """A stateful local emulator of DialNexa's calls API.
 
     app = create_app()                    # the embedded default config, real time
-    app.state.emulator.clock.advance(60)  # also .reset(), .faults.add(...), .clock.now()
+    app.state.emulator.clock.advance(60)  # also .reset(), .faults, .journal, .seed_calls(...)
 
 In process, async: httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=...);
 sync: httpx.Client(transport=SyncASGITransport(app), base_url=...), base URL "http://emulator/v1".

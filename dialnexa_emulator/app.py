@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -9,32 +12,39 @@ from starlette.responses import Response
 
 from .clock import Clock, SystemClock
 from .config import EmulatorConfig, default_config
-from .control import control_routes
+from .control import PREFIX, control_routes
 from .emulator import Emulator
 from .operations import HANDLERS
 from .responses import error_response
 from .router import ApiPath, EmulatorApp
-from .spec import Operation, load_spec
+from .spec import Operation, SpecError, load_spec
 
 
-def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = None) -> Starlette:
+def create_app(
+    config: EmulatorConfig | None = None,
+    *,
+    clock: Clock | None = None,
+    spec: str | Path | None = None,
+) -> Starlette:
     """The emulator as a Starlette app; its state is `app.state.emulator`.
 
     `config` defaults to the embedded default config, `clock` to real time (see `FrozenClock`
-    for a clock that moves only when told to). The spec's operations are served by `router`
-    ahead of Starlette's routing; the control plane, 404s and 405s by Starlette.
+    for a clock that moves only when told to), `spec` to the packaged openapi.yaml (another copy
+    of it, edited, is served with its shapes and formats enforced; SpecError if it cannot be).
+    The spec's operations are served by `router` ahead of Starlette's routing; the control
+    plane, 404s and 405s by Starlette.
     """
-    spec = load_spec()
-    emulator = Emulator(config or default_config(), clock or SystemClock(), spec)
+    served = load_spec(spec)
     by_path: dict[str, dict[str, Operation]] = {}
-    for operation in spec.operations.values():
+    for operation in served.operations.values():
         if operation.id not in HANDLERS:
-            raise RuntimeError(
-                f"openapi.yaml has operation {operation.id}, which the emulator lacks"
+            raise SpecError(
+                f"{spec or 'openapi.yaml'} has operation {operation.id}, which the emulator lacks"
             )
         by_path.setdefault(operation.path, {})[operation.method] = operation
+    emulator = Emulator(config or default_config(), clock or SystemClock(), served)
     api_paths = [
-        ApiPath(emulator, spec.base_path + path, methods) for path, methods in by_path.items()
+        ApiPath(emulator, served.base_path + path, methods) for path, methods in by_path.items()
     ]
     app = EmulatorApp(
         api_paths,
@@ -52,9 +62,18 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 
 async def _no_route(request: Request, exc: Exception) -> Response:
+    """404 or 405; kept in the journal unless it was meant for the control plane."""
     assert isinstance(exc, HTTPException)
+    started = time.perf_counter()
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "")
         message = f"Cannot {request.method} {request.url.path}; allowed: {allowed}"
-        return error_response(405, message, exc.headers)
-    return error_response(404, f"Cannot {request.method} {request.url.path}")
+        response = error_response(405, message, exc.headers)
+    else:
+        response = error_response(404, f"Cannot {request.method} {request.url.path}")
+    if not request.url.path.startswith(PREFIX + "/"):
+        emulator: Emulator = request.app.state.emulator
+        emulator.journal.record(
+            request.scope, at=emulator.clock.now(), started=started, status=response.status_code
+        )
+    return response

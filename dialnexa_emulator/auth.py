@@ -11,6 +11,8 @@ from .ratelimit import RateLimit
 from .responses import ApiError
 
 UNAUTHORIZED = "API key is missing or invalid"
+# RFC 9110 §11.6.1: a 401 names the scheme that would succeed.
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ class KeyRing:
             if hmac.compare_digest(presented, digest):
                 found = key
         if found is None or scheme.lower() != "bearer":
-            raise ApiError(401, UNAUTHORIZED)
+            raise ApiError(401, UNAUTHORIZED, CHALLENGE)
         return found
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shlex
+import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
-import phonenumbers
-from phonenumbers import PhoneNumberFormat
-from phonenumbers.phonenumberutil import PhoneNumberType
-
-from .config import ConfigError, EmulatorConfig, Workspace, default_config, load_config
+from .app import create_app
+from .config import ConfigError, EmulatorConfig, default_config, load_config
 from .serving import ServeOptions, serve
+from .spec import SpecError
 from .sqlite_state import StateFile, StateFileError
 
 DEFAULT_PORT = 8000
@@ -28,9 +31,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--workers needs --state: workers share calls only through the state file")
     try:
         config = load_config(args.config) if args.config else default_config()
+        create_app(config, spec=args.spec)  # the spec, and the config's seeds, as served
         if args.state:
             StateFile(args.state).close()  # created or checked here, before any worker opens it
-    except (ConfigError, StateFileError) as exc:
+        if args.ready_file:
+            _check_writable(Path(args.ready_file))
+    except (ConfigError, SpecError, StateFileError, OSError) as exc:
         print(f"dialnexa-emulator: error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -45,8 +51,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     origin = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     print(banner(config, origin, args.control_plane, args.state, args.workers), flush=True)
-    serve(ServeOptions(args.config, args.state, args.control_plane), sock, args.workers)
+    ready_file = Path(args.ready_file) if args.ready_file else None
+    if ready_file is not None:
+        _write_ready_file(ready_file, config, origin)
+        # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not at once.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        options = ServeOptions(args.config, args.state, args.control_plane, args.spec)
+        serve(options, sock, args.workers)
+    finally:
+        if ready_file is not None:
+            ready_file.unlink(missing_ok=True)
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _check_writable(path: Path) -> None:
+    """OSError, naming the file, unless a ready file can be written there."""
+    if not path.parent.is_dir():
+        raise OSError(f"--ready-file {path}: no directory {path.parent}")
+    if path.is_dir():
+        raise OSError(f"--ready-file {path}: is a directory")
+    if not os.access(path.parent, os.W_OK):
+        raise OSError(f"--ready-file {path}: cannot write in {path.parent}")
+
+
+def _write_ready_file(path: Path, config: EmulatorConfig, origin: str) -> None:
+    """What a program needs to use the emulator, as JSON, once it listens: written to a temporary
+    file renamed into place, so a reader never sees half of it."""
+    info = {
+        "base_url": f"{origin}/v1",
+        "api_key": config.workspaces[0].api_keys[0].token,
+        "control_url": f"{origin}/_emulator",
+        "pid": os.getpid(),
+    }
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(info, out)
+    os.replace(temporary, path)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,13 +125,27 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="serve from this many processes, which share --state (required for more than 1); "
-        "rate-limit windows and armed faults stay per process (default: %(default)s)",
+        "rate-limit windows, armed faults and the request journal stay per process "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once listening, write JSON with base_url, api_key, control_url and pid here "
+        "(atomically; removed on exit), for programs that start the emulator",
+    )
+    parser.add_argument(
+        "--spec",
+        metavar="FILE",
+        help="serve this copy of openapi.yaml instead of the packaged one: its request shapes "
+        "and formats are enforced (default: the packaged spec)",
     )
     parser.add_argument(
         "--control-plane",
         choices=("loopback", "anywhere", "off"),
         default="loopback",
-        help="who may use /_emulator/ (reset, clock, faults) (default: %(default)s)",
+        help="who may use /_emulator/ (health, reset, clock, faults, calls, requests, wallets) "
+        "(default: %(default)s)",
     )
     return parser
 
@@ -138,7 +197,7 @@ def banner(
     lines.append(f"  control plane  {origin}/_emulator/   ({access[control_plane]})")
     kept = f"{state_file} (kept across restarts)" if state_file else "in memory (lost on exit)"
     lines.append(f"  state          {kept}" + (f", {workers} workers" if workers > 1 else ""))
-    to_number = _example_destination(workspace)
+    to_number = workspace.telephony.example_destination()
     if agent is not None and to_number is not None:
         body = f'{{"agent_id": "{agent.id}", "to_phone_number": "{to_number}"}}'
         curl = (
@@ -148,12 +207,3 @@ def banner(
         lines.append(f"  try            {curl}")
     lines.append("Press Ctrl+C to stop.")
     return "\n".join(lines)
-
-
-def _example_destination(workspace: Workspace) -> str | None:
-    """A mobile number the workspace may call, for the banner's curl line."""
-    for destination in workspace.telephony.destinations:
-        number = phonenumbers.example_number_for_type(destination.country, PhoneNumberType.MOBILE)
-        if number is not None:
-            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return None

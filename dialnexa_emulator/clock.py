@@ -15,6 +15,12 @@ class Clock(Protocol):
     def advance(self, seconds: float) -> None:
         """Move the clock forward by `seconds` (≥ 0)."""
 
+    def set(self, moment: datetime) -> None:
+        """Make it `moment` now (timezone-aware), from where it goes on as before.
+
+        Raw: `Emulator.set_clock` checks the clock does not go back past a call.
+        """
+
     def reset(self) -> None:
         """Return to the time the clock started at."""
 
@@ -39,6 +45,9 @@ class SystemClock:
         _check_forward(seconds)
         self._offset += seconds
 
+    def set(self, moment: datetime) -> None:
+        self._offset += (moment - self.now()).total_seconds()
+
     def reset(self) -> None:
         self._offset = 0.0
 
@@ -59,6 +68,9 @@ class FrozenClock:
         _check_forward(seconds)
         self._now += timedelta(seconds=seconds)
 
+    def set(self, moment: datetime) -> None:
+        self._now = moment.astimezone(UTC)
+
     def reset(self) -> None:
         self._now = self._start
 
@@ -66,6 +78,14 @@ class FrozenClock:
 def _check_forward(seconds: float) -> None:
     if not seconds >= 0:  # also refuses NaN
         raise ValueError(f"the clock only moves forward; got {seconds} seconds")
+
+
+def parse_iso(text: str) -> datetime:
+    """An RFC 3339 date-time (already checked by its schema's `format`) as a UTC datetime.
+
+    Python reads neither a lowercase `t` / `z` nor a leap second (read as the second before).
+    """
+    return datetime.fromisoformat(text.upper().replace(":60", ":59")).astimezone(UTC)
 
 
 @lru_cache(maxsize=4096)  # a call's times are written on every read of it

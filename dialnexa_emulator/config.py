@@ -1,4 +1,5 @@
-"""The emulator's configuration: workspaces, outcome rules and timing, read from a TOML file.
+"""The emulator's configuration: workspaces, outcome rules, timing, the request journal and seeded
+calls, read from a TOML file.
 
 The file's shape is checked with a JSON Schema (unknown keys are errors, so typos surface), the
 rules that span entries (unique ids, owned default numbers, real countries) in code. Every error
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -20,10 +21,12 @@ import phonenumbers
 
 from .agents import Agent
 from .auth import ApiKey
+from .journal import DEFAULT_SIZE
 from .lifecycle import OUTCOMES, OutcomeRule, Timing
 from .ratelimit import RateLimit
+from .seeding import with_text_times
 from .telephony import Destination, Telephony
-from .validation import E164, compile_schema
+from .validation import E164, Schema, compile_schema
 
 DEFAULT_CONFIG = "default_config.toml"
 
@@ -45,11 +48,20 @@ class Workspace:
 
 
 @dataclass(frozen=True, slots=True)
+class JournalSettings:
+    size: int = DEFAULT_SIZE  # requests kept, the oldest dropped first
+    bodies: bool = False  # keep request bodies too (metadata may hold personal data)
+
+
+@dataclass(frozen=True, slots=True)
 class EmulatorConfig:
     workspaces: tuple[Workspace, ...]
     outcomes: tuple[OutcomeRule, ...]
     timing: Timing
     source: str  # the file it came from, for messages
+    journal: JournalSettings = JournalSettings()
+    # Seeded at start and after every reset: the control plane's `SeedCall` entries.
+    calls: tuple[Mapping[str, Any], ...] = field(default=())
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
@@ -75,6 +87,9 @@ def parse_config(text: str, *, source: str) -> EmulatorConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     failures = _SCHEMA_CHECK.problems(data, root="config")
+    if not failures and "calls" in data:
+        data["calls"] = [with_text_times(entry) for entry in data["calls"]]
+        failures = _seed_check().problems({"calls": data["calls"]}, root="config")
     if failures:
         raise ConfigError(f"{source}: {failures[0]}")
     try:
@@ -92,7 +107,28 @@ def _build(data: Mapping[str, Any], source: str) -> EmulatorConfig:
     _unique("workspaces", [w.id for w in workspaces], "workspace id")
     _unique("workspaces", [k.id for w in workspaces for k in w.api_keys], "API key id")
     outcomes = tuple(_outcome(f"outcomes[{i}]", o) for i, o in enumerate(data.get("outcomes", [])))
-    return EmulatorConfig(workspaces, outcomes, Timing(**data.get("lifecycle", {})), source)
+    return EmulatorConfig(
+        workspaces,
+        outcomes,
+        Timing(**data.get("lifecycle", {})),
+        source,
+        JournalSettings(**data.get("journal", {})),
+        tuple(data.get("calls", ())),
+    )
+
+
+@lru_cache(maxsize=1)
+def _seed_check() -> Schema:
+    from .control.description import seed_call_schema  # noqa: PLC0415 - needs the spec
+
+    schema = seed_call_schema()
+    return compile_schema(
+        {
+            "type": "object",
+            "properties": {"calls": {"type": "array", "items": {"$ref": schema["$ref"]}}},
+            "components": schema["components"],
+        }
+    )
 
 
 def _workspace(where: str, data: Mapping[str, Any]) -> Workspace:
@@ -180,6 +216,13 @@ def _array(items: Mapping[str, Any], min_items: int = 0) -> dict[str, Any]:
 
 _SCHEMA = _table(
     {
+        "journal": _table(
+            {
+                "size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+                "bodies": {"type": "boolean"},
+            }
+        ),
+        "calls": {"type": "array"},  # each entry checked against the control plane's SeedCall
         "lifecycle": _table(
             {
                 "created_sec": _SECONDS,

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 
-FAULT_STATUSES = (429, 500, 502, 503)
+FAULT_STATUSES = (429, 500, 502, 503, 504)
 _RETRY_AFTER_STATUSES = (429, 503)
 
 
@@ -23,6 +23,7 @@ class Fault:
     retry_after: int | None
     latency_ms: int
     drop_after_commit: bool
+    after_commit: bool  # with a status: the request takes effect, then the status answers it
 
 
 class Faults:
@@ -40,8 +41,12 @@ class Faults:
         retry_after: int | None = None,
         latency_ms: int = 0,
         drop_after_commit: bool = False,
+        after_commit: bool = False,
     ) -> str:
-        """Arm a fault for the next `count` requests to `operation`; its id."""
+        """Arm a fault for the next `count` requests to `operation`; its id.
+
+        FaultError says why a fault cannot be armed as described.
+        """
         if operation is not None and operation not in self._operations:
             known = ", ".join(sorted(self._operations))
             raise FaultError(f"operation must be one of {known} or null, not {operation!r}")
@@ -59,6 +64,10 @@ class Faults:
             )
         if status is None and not latency_ms and not drop_after_commit:
             raise FaultError("a fault needs a status, latency_ms or drop_after_commit")
+        if after_commit and status is None:
+            raise FaultError(
+                "after_commit needs a status to answer with once the request took effect"
+            )
         fault = Fault(
             id=f"fault_{next(self._ids)}",
             operation=operation,
@@ -67,6 +76,7 @@ class Faults:
             retry_after=retry_after,
             latency_ms=latency_ms,
             drop_after_commit=drop_after_commit,
+            after_commit=after_commit,
         )
         self._pending.append(fault)
         return fault.id
@@ -80,6 +90,18 @@ class Faults:
                     self._pending.remove(fault)
                 return fault
         return None
+
+    def armed(self) -> list[Fault]:
+        """The faults still armed, oldest first (the order they strike in)."""
+        return list(self._pending)
+
+    def remove(self, fault_id: str) -> bool:
+        """Disarm one fault; False if no armed fault has this id."""
+        for fault in self._pending:
+            if fault.id == fault_id:
+                self._pending.remove(fault)
+                return True
+        return False
 
     def clear(self) -> None:
         self._pending.clear()

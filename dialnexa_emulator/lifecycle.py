@@ -93,6 +93,18 @@ def plan_call(
     return Plan(tuple((created_at + offset, status) for offset, status in offsets), talk_sec)
 
 
+def plan_reaching(status: str, created_at: datetime, talk_sec: int, timing: Timing) -> Plan:
+    """A call that goes as far as `status`: a final one ends with it (a completed call after
+    `talk_sec` of talk); an in-flight one stays in it, as a call stuck there would."""
+    if status in OUTCOMES:
+        talk_sec = talk_sec if status == "completed" else 0
+        offsets = _offsets(timing, status, talk_sec)
+    else:
+        talk_sec = 0
+        offsets = _offsets(timing, "completed", 0)[: IN_FLIGHT.index(status) + 1]
+    return Plan(tuple((created_at + offset, step) for offset, step in offsets), talk_sec)
+
+
 @lru_cache(maxsize=64)
 def _offsets(timing: Timing, outcome: str, talk_sec: int) -> tuple[tuple[timedelta, str], ...]:
     """When each status begins, counted from creation (whole milliseconds)."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
@@ -25,6 +27,7 @@ from .config import EmulatorConfig, load_config
 from .emulator import Emulator
 from .faults import Faults
 from .inprocess import SyncASGITransport
+from .journal import Journal
 from .operations import call_json
 
 DIALNEXA_HOST = "api.dialnexa.com"
@@ -39,7 +42,8 @@ class EmulatorHandle:
     """An emulator in this process, and what a test needs of it.
 
     `base_url` and `api_key` (the first workspace's first key) reach it; `clock`, `faults`,
-    `calls` and `reset()` drive and inspect it; `app` is the ASGI app itself.
+    `calls`, `requests`, `seed_calls()`, `set_clock()`, `balance()`, `set_balance()` and
+    `reset()` drive and inspect it; `app` is the ASGI app itself.
     """
 
     def __init__(self, app: Starlette, base_url: str) -> None:
@@ -76,8 +80,40 @@ class EmulatorHandle:
             for call in reversed(list(emulator.store.newest_first(workspace.id)))
         ]
 
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The request journal: the API requests that arrived, oldest first, never a secret."""
+        return self._emulator.journal.entries()
+
+    @property
+    def journal(self) -> Journal:
+        """The journal itself: `.clear()`, `.bodies = True` to keep request bodies too."""
+        return self._emulator.journal
+
+    def seed_calls(self, *entries: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Add calls that happened before now, e.g. `seed_calls({"status": "busy", "count": 50})`
+        (the control plane's seed entries); the calls, oldest first."""
+        return self._emulator.seed_calls(entries)
+
+    def set_clock(self, moment: datetime) -> None:
+        """Make it `moment`: forward, or back no further than the newest call's creation."""
+        self._emulator.set_clock(moment)
+
+    def balance(self, workspace_id: str | None = None) -> Decimal:
+        """A workspace's wallet balance (default: the first workspace's)."""
+        return self._emulator.balance(workspace_id or self._first_workspace)
+
+    def set_balance(self, amount: Decimal | float | str, workspace_id: str | None = None) -> None:
+        """Set a wallet, e.g. to 0 so the next create is a 402 (default: the first workspace's)."""
+        self._emulator.set_balance(workspace_id or self._first_workspace, amount)
+
+    @property
+    def _first_workspace(self) -> str:
+        return self._emulator.config.workspaces[0].id
+
     def reset(self) -> None:
-        """Forget every call; restore balances, rate-limit windows and faults; rewind the clock."""
+        """Forget every call (configured seeds come back); restore balances, rate-limit windows
+        and faults; empty the journal; rewind the clock."""
         self._emulator.reset()
 
     def _handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.types import Receive, Scope
@@ -18,11 +18,13 @@ from starlette.types import Receive, Scope
 from .body import read_json_body
 from .clock import iso
 from .config import Workspace
-from .emulator import Emulator
 from .lifecycle import OUTCOMES, plan_call, transcript
 from .responses import ApiError
 from .spec import Operation
 from .store import CallRecord
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class CallIds:
         return f"{self._prefix}{next(self._counter)}"
 
 
-_call_ids = CallIds()
+call_ids = CallIds()
 
 
 async def create_call(ctx: Context) -> tuple[int, Any]:
@@ -95,7 +97,7 @@ async def create_call(ctx: Context) -> tuple[int, Any]:
     plan = plan_call(to_number, created_at, config.outcomes, config.timing)
     metadata = body.get("metadata", {})
     call = CallRecord(
-        id=_call_ids.next(),
+        id=call_ids.next(),
         workspace_id=workspace.id,
         agent_id=agent.id,
         agent_version_number=version,
@@ -160,3 +162,8 @@ def call_json(call: CallRecord, now: datetime) -> dict[str, Any]:
         "transcript": call.transcript if ended else None,
         "metadata": call.metadata,
     }
+
+
+def held_call_json(call: CallRecord, now: datetime) -> dict[str, Any]:
+    """A call as getCall answers it now, with its workspace: what the control plane shows."""
+    return {**call_json(call, now), "workspace_id": call.workspace_id}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,8 +22,9 @@ from starlette.applications import Starlette
 from starlette.convertors import Convertor
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from .auth import ApiKey
 from .emulator import Emulator
 from .faults import Fault
 from .operations import HANDLERS, Context, Handler
@@ -37,6 +39,7 @@ _FAULT_MESSAGES = {
     500: "Internal server error",
     502: "Bad gateway",
     503: "Service unavailable",
+    504: "Gateway timeout",
 }
 _EMPTY_400: RawHeaders = [(b"content-length", b"0")]
 
@@ -117,11 +120,20 @@ async def serve(
 
     Faults come first: they stand for trouble in front of the API (gateway, overload), which
     strikes whoever calls. Nothing escapes as a bare 500: an unexpected error is logged and
-    answered in DialNexa's envelope.
+    answered in DialNexa's envelope. Every request is kept in the journal.
     """
+    started = time.perf_counter()
     operation, handler = answer
     fault = emulator.faults.take(operation.id)
+    journal = emulator.journal
+    body_chunks: list[bytes] | None = None
+    if journal.bodies:
+        body_chunks = []
+        receive = _recording(receive, body_chunks)
     limit_headers: dict[str, str] | None = None
+    key: ApiKey | None = None
+    now: datetime | None = None
+    after = fault if fault is not None and (fault.after_commit or fault.drop_after_commit) else None
     try:
         if fault is not None:
             await _suffer(fault, operation, emulator.clock.now())
@@ -140,23 +152,49 @@ async def serve(
         body = dump_json(envelope(status, error.message))
         headers = json_head(body, error.headers)
     except ClientDisconnect:
-        # Nobody is left to read it.
-        await send({"type": "http.response.start", "status": 400, "headers": _EMPTY_400})
-        await send({"type": "http.response.body", "body": b""})
-        return
+        # Nobody is left to read it, nor to suffer what a fault does after the answer.
+        status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
+        after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
         status = 500
         body = dump_json(envelope(500, "Internal server error"))
         headers = json_head(body)
-    if limit_headers:
+    if after is not None and after.after_commit:
+        injected = _fault_error(after, emulator.clock.now())
+        status = injected.status
+        body = dump_json(envelope(status, injected.message))
+        headers = json_head(body, injected.headers)
+    elif limit_headers:
         _update(headers, limit_headers)
+    journal.record(
+        scope,
+        at=now or emulator.clock.now(),
+        started=started,
+        status=status,
+        operation=operation.id,
+        workspace_id=key.workspace_id if key else None,
+        key_id=key.id if key else None,
+        fault_id=fault.id if fault else None,
+        body=b"".join(body_chunks) if body_chunks is not None else None,
+    )
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    if fault is not None and fault.drop_after_commit:
+    if after is not None and after.drop_after_commit:
         from .inprocess import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
 
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
     await send({"type": "http.response.body", "body": body})
+
+
+def _recording(receive: Receive, chunks: list[bytes]) -> Receive:
+    """`receive`, keeping a copy of the body it delivers (for a journal that keeps bodies)."""
+
+    async def receive_and_keep() -> Message:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        return message
+
+    return receive_and_keep
 
 
 def _update(headers: RawHeaders, extra: Mapping[str, str]) -> None:
@@ -172,11 +210,16 @@ def _update(headers: RawHeaders, extra: Mapping[str, str]) -> None:
 
 
 async def _suffer(fault: Fault, operation: Operation, now: datetime) -> None:
+    """What a fault does before the request is handled: wait, and answer unless after_commit."""
     logger.info("injected fault %s on %s", fault.id, operation.id)
     if fault.latency_ms:
         await anyio.sleep(fault.latency_ms / 1000)
-    if fault.status is None:
-        return
+    if fault.status is not None and not fault.after_commit:
+        raise _fault_error(fault, now)
+
+
+def _fault_error(fault: Fault, now: datetime) -> ApiError:
+    assert fault.status is not None
     headers = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = str(fault.retry_after)
@@ -187,4 +230,4 @@ async def _suffer(fault: Fault, operation: Operation, now: datetime) -> None:
         headers["X-RateLimit-Limit"] = "0"
         headers["X-RateLimit-Remaining"] = "0"
         headers["X-RateLimit-Reset"] = str(math.ceil(now.timestamp() + retry_after))
-    raise ApiError(fault.status, _FAULT_MESSAGES[fault.status], headers)
+    return ApiError(fault.status, _FAULT_MESSAGES[fault.status], headers)

@@ -27,17 +27,19 @@ class ServeOptions:
     config_file: str | None
     state_file: str | None
     control_plane: ControlPlaneAccess
+    spec_file: str | None = None
 
 
 def build_app(options: ServeOptions) -> Starlette:
     """The emulator as served: in memory, or on the state file every worker shares."""
     config = load_config(options.config_file) if options.config_file else default_config()
     state = StateFile(options.state_file) if options.state_file else None
-    app = create_app(config, clock=SqliteClock(state) if state else None)
+    app = create_app(config, clock=SqliteClock(state) if state else None, spec=options.spec_file)
     emulator = app.state.emulator
     emulator.control_plane = options.control_plane
     if state is not None:
         emulator.store = SqliteStore(state, {w.id: w.balance for w in config.workspaces})
+        emulator.seed_configured_calls()
     logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
     _tune_gc()
     return app

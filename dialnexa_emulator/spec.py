@@ -3,7 +3,7 @@
 Everything about request *shapes* (bodies, query and path parameters, their types, ranges, enums
 and defaults) comes from the spec and is compiled once, so a field added to the spec is enforced
 without touching the emulator. The spec ships inside the package as `openapi.yaml`, a symlink to
-the repository's copy that wheels resolve into a real file.
+the repository's copy that wheels resolve into a real file; `load_spec(path)` reads another copy.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,7 +22,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from .responses import ApiError
-from .validation import Schema, compile_schema
+from .validation import Schema, UnknownFormatError, compile_schema
 
 SPEC_URI = "urn:dialnexa-emulator:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -29,6 +30,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 _INTEGER = re.compile(r"-?[0-9]+(?:\.0*)?\Z")  # "3.0" is an integer too, as in JSON Schema
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 _BOOLEANS = {"true": True, "false": False}
+
+
+class SpecError(ValueError):
+    """A spec the emulator cannot serve; the message is one line naming the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,7 @@ class Parameter:
     def coerce(self, values: list[str]) -> Any:
         if self.type == "array":
             return [_coerce(self.item_type, value) for value in values]
-        return _coerce(self.type, values[-1])
+        return _coerce(self.type, values[0])
 
 
 def _coerce(json_type: str, text: str) -> Any:
@@ -70,10 +75,16 @@ class ParameterSet:
         for name, value in multi_items:
             texts.setdefault(name, []).append(value)
         values: dict[str, Any] = {}
+        repeated = []
         for parameter in self.parameters:
-            if parameter.name in texts:
-                values[parameter.name] = parameter.coerce(texts[parameter.name])
-        failures = self.schema.problems(values, root="parameters")
+            given = texts.get(parameter.name)
+            if given is None:
+                continue
+            if len(given) > 1 and parameter.type != "array":
+                repeated.append(f"{parameter.name} must be given once, not {len(given)} times")
+                continue
+            values[parameter.name] = parameter.coerce(given)
+        failures = repeated + self.schema.problems(values, root="parameters")
         if failures:
             raise ApiError.invalid(failures)
         for parameter in self.parameters:
@@ -97,19 +108,31 @@ class Operation:
                 raise ApiError.invalid(failures)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # by identity: what is compiled from it is cached
 class Spec:
     document: Mapping[str, Any]
     base_path: str
     operations: Mapping[str, Operation]
 
 
-@lru_cache(maxsize=1)
-def load_spec() -> Spec:
-    """The packaged spec, parsed and compiled once per process."""
-    text = (resources.files(__package__) / "openapi.yaml").read_text(encoding="utf-8")
-    document = yaml.load(text, Loader=yaml.CSafeLoader)
-    return compile_spec(document)
+@lru_cache(maxsize=4)
+def load_spec(path: str | Path | None = None) -> Spec:
+    """The spec at `path` (default: the packaged one), parsed and compiled once per process.
+
+    SpecError says why a file cannot be served.
+    """
+    source = Path(path) if path is not None else resources.files(__package__) / "openapi.yaml"
+    try:
+        document = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        return compile_spec(document)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read the spec: {exc}".replace("\n", " ")) from None
+    except UnknownFormatError as exc:
+        raise SpecError(f"{path or 'openapi.yaml'}: {exc}") from None
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise SpecError(
+            f"{path}: not an OpenAPI document the emulator can serve: {exc!r}"
+        ) from None
 
 
 def compile_spec(document: Mapping[str, Any]) -> Spec:

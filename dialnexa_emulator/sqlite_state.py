@@ -57,7 +57,7 @@ _SCHEMA = (
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
 _INSERT_CALL = (
-    "INSERT INTO calls (created_us, id, workspace_id, agent_id, agent_version_number, "
+    "INSERT OR IGNORE INTO calls (created_us, id, workspace_id, agent_id, agent_version_number, "
     "to_phone_number, from_phone_number, metadata, timeline, duration_sec, transcript) "
     "VALUES (:created_us, :id, :workspace_id, :agent_id, :agent_version_number, "
     ":to_phone_number, :from_phone_number, :metadata, :timeline, :duration_sec, :transcript)"
@@ -72,12 +72,15 @@ _SELECT_CALL = (
 _SELECT_PAGE = (
     "SELECT id, workspace_id, agent_id, agent_version_number, to_phone_number, from_phone_number,"
     " metadata, timeline, duration_sec, transcript, created_us, seq"
-    " FROM calls WHERE workspace_id = :workspace_id"
+    " FROM calls WHERE {workspace}"
     " AND (:agent_id IS NULL OR agent_id = :agent_id)"
     " AND (:to_phone_number IS NULL OR to_phone_number = :to_phone_number)"
     " AND (created_us, seq) < (:created_us, :seq)"
     " ORDER BY created_us DESC, seq DESC LIMIT :rows"
 )
+# Apart, so a workspace's listing uses the index on its id.
+_SELECT_WORKSPACE_PAGE = _SELECT_PAGE.format(workspace="workspace_id = :workspace_id")
+_SELECT_ANY_PAGE = _SELECT_PAGE.format(workspace="1")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _PAGE_ROWS = 200  # calls read per query while a listing is iterated
@@ -174,12 +177,22 @@ class SqliteStore:
             db.execute(_INSERT_CALL, _row(call))
         return True
 
+    def seed(self, calls: Sequence[CallRecord]) -> None:
+        # Inserted oldest first, so seq breaks ties between equal times in creation order.
+        ordered = sorted(calls, key=lambda call: call.created_at)
+        with self._state.writing() as db:
+            db.executemany(_INSERT_CALL, [_row(call) for call in ordered])
+
     def get(self, workspace_id: str, call_id: str) -> CallRecord | None:
         rows = self._state.read(_SELECT_CALL, (call_id, workspace_id))
         return _record(rows[0]) if rows else None
 
     def newest_first(
-        self, workspace_id: str, *, agent_id: str | None = None, to_phone_number: str | None = None
+        self,
+        workspace_id: str | None,
+        *,
+        agent_id: str | None = None,
+        to_phone_number: str | None = None,
     ) -> Iterator[CallRecord]:
         # A page at a time, each after the last call of the one before rather than at an OFFSET:
         # calls created meanwhile are newer, so they neither shift nor repeat what follows.
@@ -191,8 +204,9 @@ class SqliteStore:
             "seq": _NEWER_THAN_ANY,
             "rows": _PAGE_ROWS,
         }
+        query = _SELECT_ANY_PAGE if workspace_id is None else _SELECT_WORKSPACE_PAGE
         while True:
-            rows = self._state.read(_SELECT_PAGE, page)
+            rows = self._state.read(query, page)
             for row in rows:
                 yield _record(row)
             if len(rows) < _PAGE_ROWS:
@@ -204,6 +218,13 @@ class SqliteStore:
             "SELECT balance FROM balances WHERE workspace_id = ?", (workspace_id,)
         )
         return Decimal(rows[0][0])
+
+    def set_balance(self, workspace_id: str, balance: Decimal) -> None:
+        with self._state.writing() as db:
+            db.execute(
+                "UPDATE balances SET balance = ? WHERE workspace_id = ?",
+                (str(balance), workspace_id),
+            )
 
     def reset(self) -> None:
         with self._state.writing() as db:
@@ -228,6 +249,11 @@ class SqliteClock:
         _check_forward(seconds)
         with self._state.writing() as db:
             db.execute("UPDATE clock SET offset_sec = offset_sec + ?", (seconds,))
+
+    def set(self, moment: datetime) -> None:
+        offset = (moment - datetime.now(UTC)).total_seconds()
+        with self._state.writing() as db:
+            db.execute("UPDATE clock SET offset_sec = ?", (offset,))
 
     def reset(self) -> None:
         with self._state.writing() as db:

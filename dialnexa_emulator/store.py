@@ -6,7 +6,8 @@ processes) can replace `MemoryStore` without touching the request handlers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import heapq
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -47,15 +48,25 @@ class Store(Protocol):
         False (and nothing stored) when the balance cannot pay for it.
         """
 
+    def seed(self, calls: Sequence[CallRecord]) -> None:
+        """Keep these calls, free of charge, in order of creation; ids already kept are skipped."""
+
     def get(self, workspace_id: str, call_id: str) -> CallRecord | None:
         """The workspace's call with this id; another workspace's call is None."""
 
     def newest_first(
-        self, workspace_id: str, *, agent_id: str | None = None, to_phone_number: str | None = None
+        self,
+        workspace_id: str | None,
+        *,
+        agent_id: str | None = None,
+        to_phone_number: str | None = None,
     ) -> Iterator[CallRecord]:
-        """The workspace's calls, newest first (ties: last created first), optionally filtered."""
+        """The workspace's calls (every workspace's for None), newest first (ties: last created
+        first), optionally filtered."""
 
     def balance(self, workspace_id: str) -> Decimal: ...
+
+    def set_balance(self, workspace_id: str, balance: Decimal) -> None: ...
 
     def reset(self) -> None:
         """Forget every call and restore the configured balances."""
@@ -77,15 +88,38 @@ class MemoryStore:
         self._by_workspace.setdefault(call.workspace_id, []).append(call)
         return True
 
+    def seed(self, calls: Sequence[CallRecord]) -> None:
+        touched = set()
+        for call in calls:
+            if call.id not in self._calls:
+                self._calls[call.id] = call
+                self._by_workspace.setdefault(call.workspace_id, []).append(call)
+                touched.add(call.workspace_id)
+        for workspace_id in touched:  # stable: calls created at the same time keep their order
+            self._by_workspace[workspace_id].sort(key=_created_at)
+
     def get(self, workspace_id: str, call_id: str) -> CallRecord | None:
         call = self._calls.get(call_id)
         return call if call is not None and call.workspace_id == workspace_id else None
 
     def newest_first(
-        self, workspace_id: str, *, agent_id: str | None = None, to_phone_number: str | None = None
+        self,
+        workspace_id: str | None,
+        *,
+        agent_id: str | None = None,
+        to_phone_number: str | None = None,
     ) -> Iterator[CallRecord]:
-        # Appended in creation order on a clock that never runs backwards: reversed is newest first.
-        for call in reversed(self._by_workspace.get(workspace_id, [])):
+        # Kept in creation order (creates append on a clock that never runs back past a call,
+        # seeds are sorted in): reversed is newest first.
+        if workspace_id is None:
+            calls: Iterator[CallRecord] = heapq.merge(
+                *(reversed(kept) for kept in self._by_workspace.values()),
+                key=_created_at,
+                reverse=True,
+            )
+        else:
+            calls = reversed(self._by_workspace.get(workspace_id, []))
+        for call in calls:
             if agent_id is not None and call.agent_id != agent_id:
                 continue
             if to_phone_number is not None and call.to_phone_number != to_phone_number:
@@ -95,7 +129,14 @@ class MemoryStore:
     def balance(self, workspace_id: str) -> Decimal:
         return self._balances[workspace_id]
 
+    def set_balance(self, workspace_id: str, balance: Decimal) -> None:
+        self._balances[workspace_id] = balance
+
     def reset(self) -> None:
         self._balances = dict(self._initial_balances)
         self._calls.clear()
         self._by_workspace.clear()
+
+
+def _created_at(call: CallRecord) -> datetime:
+    return call.created_at

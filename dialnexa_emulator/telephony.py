@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberFormat
+from phonenumbers.phonenumberutil import PhoneNumberType
 
 
 @lru_cache(maxsize=8192)
@@ -64,6 +65,16 @@ class Telephony:
 
     destinations: tuple[Destination, ...]
     sip: bool = False
+
+    def example_destination(self) -> str | None:
+        """A mobile number the workspace may call (of its first country that has one)."""
+        for destination in self.destinations:
+            number = phonenumbers.example_number_for_type(
+                destination.country, PhoneNumberType.MOBILE
+            )
+            if number is not None:
+                return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        return None
 
     def refusal(self, e164: str) -> str | None:
         """Why a call to `e164` (already valid) is forbidden, or None when it may be placed."""

@@ -3,10 +3,16 @@
 Used for request shapes (compiled from the spec) and for the emulator's own config file. Valid
 instances are accepted by code fastjsonschema generates (microseconds); only a rejected one goes
 through jsonschema, slower but able to list every problem.
+
+Every `format` is asserted, never just annotated: each format JSON Schema 2020-12 defines (checked
+by jsonschema-rs), `e164` (phonenumbers), and OpenAPI's `int32` / `int64` (as bounds). Both
+validators get the same checkers, so they agree. A schema naming any other format is refused when
+compiled: a rule the spec states must not pass unenforced.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import fastjsonschema
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.protocols import Validator
 from referencing import Registry
@@ -55,8 +62,52 @@ SchemaValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped
     Draft202012Validator, {"pattern": _pattern}
 )
 
+# Formats JSON Schema 2020-12 defines, and what a valid value is, for messages.
+_STANDARD_FORMATS = {
+    "date-time": "an RFC 3339 date-time, e.g. 2024-03-01T10:00:00.000Z",
+    "date": "an RFC 3339 full-date, e.g. 2024-03-01",
+    "time": "an RFC 3339 full-time, e.g. 10:00:00Z",
+    "duration": "an ISO 8601 duration, e.g. P3DT4H",
+    "email": "an email address, e.g. priya@example.com",
+    "idn-email": "an email address, e.g. priya@example.com",
+    "hostname": "a hostname, e.g. api.example.com",
+    "idn-hostname": "a hostname, e.g. api.example.com",
+    "ipv4": "an IPv4 address, e.g. 192.0.2.1",
+    "ipv6": "an IPv6 address, e.g. 2001:db8::1",
+    "uri": "an absolute URI, e.g. https://example.com/path",
+    "uri-reference": "a URI reference, e.g. /path?query",
+    "iri": "an absolute IRI, e.g. https://example.com/path",
+    "iri-reference": "an IRI reference, e.g. /path?query",
+    "uri-template": "a URI template, e.g. /calls/{call_id}",
+    "uuid": "a UUID, e.g. 123e4567-e89b-12d3-a456-426614174000",
+    "json-pointer": "a JSON pointer, e.g. /metadata/customer_name",
+    "relative-json-pointer": "a relative JSON pointer, e.g. 0/name",
+    "regex": "a regular expression",
+}
+# OpenAPI's integer formats, asserted as bounds; its other formats only describe a value.
+_INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_ANNOTATIONS = frozenset({"float", "double", "password"})
+
+
+def _standard_check(name: str) -> Callable[[Any], bool]:
+    is_valid = jsonschema_rs.validator_for({"format": name}, validate_formats=True).is_valid
+    return lambda value: not isinstance(value, str) or bool(is_valid(value))
+
+
+# Checkers by format; each accepts values of other types, which `type` judges.
+FORMATS: dict[str, Callable[[Any], bool]] = {
+    **{name: _standard_check(name) for name in _STANDARD_FORMATS},
+    E164: is_e164,
+}
+FORMAT_PHRASES = {**_STANDARD_FORMATS, E164: "a phone number in E.164 form"}
+
 FORMAT_CHECKER = FormatChecker(formats=())
-FORMAT_CHECKER.checks(E164)(is_e164)
+for _name, _check in FORMATS.items():
+    FORMAT_CHECKER.checks(_name)(_check)
+
+
+class UnknownFormatError(ValueError):
+    """A schema names a format the emulator cannot check."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +134,47 @@ class Schema:
 
 
 def compile_schema(schema: Mapping[str, Any], registry: Registry[Any] | None = None) -> Schema:
-    """Compile `schema`; `$ref`s it keeps resolve in `registry`, and skip the fast path."""
+    """Compile `schema`; `$ref`s it keeps resolve in `registry`, and skip the fast path.
+
+    UnknownFormatError if it names a format that is neither checked nor a mere annotation.
+    """
+    schema = _asserting_formats(schema)
     validator = SchemaValidator(
         schema, registry=registry or Registry(), format_checker=FORMAT_CHECKER
     )
     accepts = None
     if not _has_ref(schema):
         # use_default=False: fastjsonschema would otherwise write defaults into the instance.
-        accepts = fastjsonschema.compile(dict(schema), formats={E164: is_e164}, use_default=False)
+        accepts = fastjsonschema.compile(dict(schema), formats=FORMATS, use_default=False)
     return Schema(validator, accepts)
+
+
+# Keywords whose content is data, not schemas: a "format" key there is not a format.
+_VALUES = frozenset({"const", "default", "enum", "example", "examples"})
+
+
+def _asserting_formats(node: Any) -> Any:
+    """`node` with each integer format also stated as bounds; refuses an unknown format."""
+    if isinstance(node, list):
+        return [_asserting_formats(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {
+        key: value if key in _VALUES or key.startswith("x-") else _asserting_formats(value)
+        for key, value in node.items()
+    }
+    name = node.get("format")
+    if isinstance(name, str):
+        if name in _INTEGER_BOUNDS:
+            low, high = _INTEGER_BOUNDS[name]
+            out["allOf"] = [*out.get("allOf", []), {"minimum": low, "maximum": high}]
+        elif name not in FORMATS and name not in _ANNOTATIONS:
+            known = ", ".join(sorted([*FORMATS, *_INTEGER_BOUNDS, *_ANNOTATIONS]))
+            raise UnknownFormatError(
+                f"format {name!r} is not one the emulator checks (it checks {known}); "
+                "add a checker to dialnexa_emulator/validation.py FORMATS"
+            )
+    return out
 
 
 def _has_ref(node: Any) -> bool:
@@ -184,6 +267,10 @@ _PREDICATES = {
 }
 
 
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _predicate(error: ValidationError) -> str:  # noqa: PLR0911 - one answer per keyword
     keyword = str(error.validator)
     value: Any = error.validator_value
@@ -197,10 +284,12 @@ def _predicate(error: ValidationError) -> str:  # noqa: PLR0911 - one answer per
         return f"must match {value} regular expression"
     if keyword == "format" and value == E164:
         return f"must be a valid phone number: {error.instance} is not a dialable number"
+    if keyword == "format" and value in FORMAT_PHRASES:
+        return f"must be {FORMAT_PHRASES[value]}; got {error.instance!r}"
     if keyword in ("minLength", "minItems", "minProperties") and value == 1:
         return "should not be empty"
     if keyword == "enum":
-        return "must be one of the following values: " + ", ".join(map(str, value))
+        return "must be one of the following values: " + ", ".join(map(_json_text, value))
     if keyword in _PREDICATES:
         return _PREDICATES[keyword].format(value)
     return f"is invalid: {error.message}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 from collections.abc import Callable
+from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,10 +125,33 @@ def test_retry_after_edge_cases() -> None:
         assert policy.delay(1, {"Retry-After": invalid}, now=NOW, rand=0) == 0.5, invalid
 
 
-def test_policy_rejects_nonsense() -> None:
-    for bad in ({"max_retries": -1}, {"backoff": -1}, {"max_delay": -1}, {"jitter": 1.5}):
-        with pytest.raises(ValueError, match="must be"):
+@given(
+    st.sampled_from(["max_retries", "backoff", "max_delay", "jitter"]),
+    st.floats() | st.integers(-5, 5),
+)
+def test_policy_takes_exactly_the_numbers_in_its_bounds(name: str, value: float) -> None:
+    change: dict[str, Any] = {name: value}
+    if value >= 0 and (name != "jitter" or value <= 1):  # NaN is out: it fails every comparison
+        assert getattr(RetryPolicy(**change), name) == value
+        return
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        RetryPolicy(**change)
+    with pytest.raises(ValueError, match=f"^{name} must be"):  # a changed copy is checked too
+        replace(RetryPolicy(), **change)
+
+
+def test_policy_rejects_what_is_not_a_number() -> None:
+    for bad in ({"max_retries": "2"}, {"backoff": None}, {"jitter": [0.5]}):
+        with pytest.raises(TypeError, match="must be a number"):
             RetryPolicy(**bad)
+
+
+def test_a_policy_is_frozen_and_hashable() -> None:
+    policy = RetryPolicy(max_retries=4)
+    with pytest.raises(FrozenInstanceError):
+        policy.max_retries = 0  # type: ignore[misc]
+    assert policy == RetryPolicy(max_retries=4) != RetryPolicy()
+    assert len({policy, RetryPolicy(max_retries=4)}) == 1
 
 
 # -- the loop: the client sends exactly what the policy decides ----------------------------------

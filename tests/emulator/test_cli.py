@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from dialnexa_emulator.cli import banner
 from dialnexa_emulator.config import default_config
 
+ROOT = Path(__file__).parents[2]
 STARTUP_TIMEOUT_SEC = 20
 URL_LINE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)/v1$")
 
@@ -90,6 +93,17 @@ def origin(server: Server) -> str:
     return origin
 
 
+def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -m dialnexa_emulator ARGS`, run to its end (for the ways it refuses to start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dialnexa_emulator", *args],
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_TIMEOUT_SEC,
+        check=check,
+    )
+
+
 def wait_for(condition: Callable[[], bool], timeout_sec: float = 10) -> bool:
     deadline = time.monotonic() + timeout_sec
     while not condition():
@@ -160,13 +174,7 @@ def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[workspaces]]\nid = 'w'\n", encoding="utf-8")
 
-    result = subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", "--config", str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=False,
-    )
+    result = run_cli("--config", str(bad))
 
     assert result.returncode == 2
     assert result.stderr == (
@@ -178,13 +186,7 @@ def test_a_bad_config_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
 def test_a_port_in_use_is_one_line_and_a_non_zero_exit(origin: str) -> None:
     port = origin.rsplit(":", 1)[1]
 
-    result = subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", "--port", port],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=False,
-    )
+    result = run_cli("--port", port)
 
     assert result.returncode == 1
     assert result.stderr.startswith(f"dialnexa-emulator: error: cannot listen on 127.0.0.1:{port}")
@@ -192,15 +194,9 @@ def test_a_port_in_use_is_one_line_and_a_non_zero_exit(origin: str) -> None:
 
 
 def test_help_documents_the_options() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=STARTUP_TIMEOUT_SEC,
-        check=True,
-    )
+    result = run_cli("--help", check=True)
 
-    for option in ("--host", "--port", "--config", "--control-plane"):
+    for option in ("--host", "--port", "--config", "--control-plane", "--ready-file", "--spec"):
         assert option in result.stdout
 
 
@@ -216,3 +212,157 @@ def test_the_console_script_is_installed() -> None:
     )
 
     assert result.stdout.startswith("usage: dialnexa-emulator")
+
+
+def start_with_ready_file(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[str], Path]:
+    ready = tmp_path / "ready.json"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dialnexa_emulator",
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready),
+            *options,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert wait_for(lambda: ready.exists() or process.poll() is not None, STARTUP_TIMEOUT_SEC)
+    assert ready.exists(), process.communicate()[1]
+    return process, ready
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_the_ready_file_tells_a_program_everything_and_every_control_route_answers(
+    tmp_path: Path,
+) -> None:
+    """A program starts it on a free port and learns where and how from the ready file alone;
+    then every control-plane route, over real HTTP."""
+    process, ready = start_with_ready_file(tmp_path)
+    try:
+        info = json.loads(ready.read_text(encoding="utf-8"))
+        assert info["pid"] == process.pid
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", info["base_url"])
+        assert info["control_url"] == info["base_url"].removesuffix("/v1") + "/_emulator"
+        auth = {"Authorization": f"Bearer {info['api_key']}"}
+        with (
+            httpx.Client(base_url=info["base_url"], headers=auth, timeout=10) as api,
+            httpx.Client(base_url=info["control_url"], timeout=10) as control,
+        ):
+            assert control.get("/health").json()["status"] == "ok"
+            assert control.get("/openapi.json").json()["servers"] == [
+                {"url": "/_emulator", "description": ANY_TEXT}
+            ]
+            created = api.post(
+                "/calls", json={"agent_id": "agt_abc123", "to_phone_number": "+919876543210"}
+            ).json()
+            assert [e["operation"] for e in control.get("/requests").json()] == ["createCall"]
+            assert control.delete("/requests").status_code == 204
+            assert control.get("/requests").json() == []
+
+            seeded = control.post("/calls", json={"calls": [{"count": 3, "status": "busy"}]})
+            assert seeded.status_code == 201
+            held = control.get("/calls", params={"status": "busy"}).json()
+            assert {c["id"] for c in held} == {c["id"] for c in seeded.json()}
+            assert control.get("/calls").json()[0]["id"] == created["id"]
+
+            now = control.get("/clock").json()["now"]
+            assert control.get("/clock").json()["now"] >= now
+            assert control.put("/clock", json={"now": "2099-01-01T00:00:00Z"}).json() == {
+                "now": ANY_TEXT
+            }
+            assert control.get("/clock").json()["now"].startswith("2099-01-01T00:00")
+
+            fault_id = control.post("/faults", json={"status": 503, "count": 2}).json()["id"]
+            assert [f["id"] for f in control.get("/faults").json()] == [fault_id]
+            assert control.delete(f"/faults/{fault_id}").status_code == 204
+            control.post(
+                "/faults", json={"operation": "createCall", "status": 502, "after_commit": True}
+            )
+            late = api.post(
+                "/calls", json={"agent_id": "agt_abc123", "to_phone_number": "+919876543210"}
+            )
+            assert late.status_code == 502
+            assert len(api.get("/calls").json()) == 5  # 1 created, 3 seeded, 1 despite the 502
+
+            assert control.put("/wallets/default", json={"balance": 0}).json()["balance"] == 0
+            refused = api.post(
+                "/calls", json={"agent_id": "agt_abc123", "to_phone_number": "+919876543210"}
+            )
+            assert refused.status_code == 402
+            assert control.get("/wallets/default").json()["balance"] == 0
+            assert (
+                api.get("/calls", headers={"Authorization": "Bearer x:y"}).headers[
+                    "WWW-Authenticate"
+                ]
+                == "Bearer"
+            )
+            assert control.post("/reset").status_code == 204
+            assert control.get("/calls").json() == []
+    finally:
+        stop(process)
+    assert not ready.exists()  # removed on exit, so a stale file never points at nothing
+
+
+class _AnyText(str):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str)
+
+    __hash__ = str.__hash__
+
+
+ANY_TEXT = _AnyText()
+
+
+def test_a_ready_file_in_a_missing_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli("--port", "0", "--ready-file", str(tmp_path / "nowhere" / "ready.json"))
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"dialnexa-emulator: error: --ready-file {tmp_path / 'nowhere' / 'ready.json'}: "
+        f"no directory {tmp_path / 'nowhere'}\n"
+    )
+
+
+def test_it_serves_another_copy_of_the_spec_with_its_formats(tmp_path: Path) -> None:
+    document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    properties = document["components"]["schemas"]["CreateCallRequest"]["properties"]
+    properties["callback_url"] = {"type": "string", "format": "uri"}
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
+
+    process, ready = start_with_ready_file(tmp_path, "--spec", str(spec))
+    try:
+        info = json.loads(ready.read_text(encoding="utf-8"))
+        auth = {"Authorization": f"Bearer {info['api_key']}"}
+        body = {"agent_id": "agt_abc123", "to_phone_number": "+919876543210"}
+        with httpx.Client(base_url=info["base_url"], headers=auth, timeout=10) as api:
+            refused = api.post("/calls", json={**body, "callback_url": "not a url"})
+            accepted = api.post("/calls", json={**body, "callback_url": "https://shop.example/cb"})
+    finally:
+        stop(process)
+
+    assert refused.status_code == 400
+    assert refused.json()["message"] == (
+        "callback_url must be an absolute URI, e.g. https://example.com/path; got 'not a url'"
+    )
+    assert accepted.status_code == 201
+
+
+def test_a_spec_it_cannot_serve_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text("openapi: [unclosed", encoding="utf-8")
+
+    result = run_cli("--spec", str(spec))
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"dialnexa-emulator: error: {spec}: cannot read the spec")
+    assert result.stderr.count("\n") == 1

@@ -9,8 +9,8 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from dialnexa_emulator import ConfigError, create_app, default_config, load_config
-from dialnexa_emulator.config import parse_config
+from dialnexa_emulator import ConfigError, FrozenClock, create_app, default_config, load_config
+from dialnexa_emulator.config import JournalSettings, parse_config
 from dialnexa_emulator.lifecycle import Timing
 from dialnexa_emulator.telephony import parse_e164
 from tests.emulator.conftest import api_client
@@ -91,6 +91,21 @@ def test_a_minimal_file_gets_sensible_defaults() -> None:
     assert config.outcomes == ()
 
 
+def test_the_journal_and_seeds_are_read(tmp_path: Path) -> None:
+    text = (
+        "[journal]\nsize = 2\nbodies = true\n"
+        "[[calls]]\nstatus = 'busy'\ncreated_at = 2024-02-01T09:00:00+05:30\n"
+        + PACKAGED_DEFAULT.read_text(encoding="utf-8")
+    )
+
+    config = parse_config(text, source="j.toml")
+
+    assert config.journal == JournalSettings(size=2, bodies=True)
+    assert config.calls == ({"status": "busy", "created_at": "2024-02-01T09:00:00+05:30"},)
+    [call] = create_app(config, clock=FrozenClock()).state.emulator.calls()
+    assert call.created_at.isoformat() == "2024-02-01T03:30:00+00:00"
+
+
 def test_money_is_exact() -> None:
     config = parse_config(
         MINIMAL.replace('id = "w"', 'id = "w"\nbalance = 0.3\ncall_cost = 0.1'), source="m"
@@ -164,6 +179,11 @@ def test_money_is_exact() -> None:
         (
             "[lifecycle]\nring_sec = -1\n" + MINIMAL,
             "bad.toml: lifecycle.ring_sec must not be less than 0",
+        ),
+        ("[journal]\nsize = 0\n" + MINIMAL, "bad.toml: journal.size must not be less than 1"),
+        (
+            "[[calls]]\ncreated_at = 2024-02-01T09:00:00\n" + MINIMAL,  # no offset
+            "bad.toml: calls[0].created_at must be an RFC 3339 date-time",
         ),
     ],
 )

@@ -1,4 +1,5 @@
-"""Injected faults: statuses, latency, commit-then-drop; matching, counting, clearing."""
+"""Injected faults: statuses, latency, commit-then-drop, commit-then-5xx; matching, counting,
+listing, disarming, clearing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ FAULT_MESSAGES = {
     500: "Internal server error",
     502: "Bad gateway",
     503: "Service unavailable",
+    504: "Gateway timeout",
     429: "Too many requests. Please slow down and retry after a moment.",
 }
 
@@ -28,7 +30,7 @@ def arm(control: httpx.Client, **fault: Any) -> str:
     return fault_id
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 429])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
 def test_a_status_fault_answers_in_the_envelope(
     api: httpx.Client, control: httpx.Client, status: int
 ) -> None:
@@ -192,17 +194,20 @@ class TestArming:
                 {"operation": "deleteCall", "status": 500},
                 "operation must be one of createCall, getCall, listCalls or null, not 'deleteCall'",
             ),
-            ({"status": 404}, "status must be one of 429, 500, 502, 503"),
-            ({"status": 500, "count": 0}, "count must be at least 1"),
+            (
+                {"status": 404},
+                "status must be one of the following values: 429, 500, 502, 503, 504, null",
+            ),
+            ({"status": 500, "count": 0}, "count must not be less than 1"),
             (
                 {"status": 500, "retry_after": 3},
                 "retry_after is a number of seconds ≥ 0, for status 429 or 503 only",
             ),
             (
                 {"status": 429, "retry_after": -1},
-                "retry_after is a number of seconds ≥ 0, for status 429 or 503 only",
+                "retry_after must not be less than 0",
             ),
-            ({"latency_ms": -5}, "latency_ms must not be negative"),
+            ({"latency_ms": -5}, "latency_ms must not be less than 0"),
             (
                 {"status": 500, "drop_after_commit": True},
                 "a fault either answers with a status or drops the connection, not both",
@@ -244,3 +249,90 @@ class TestArming:
         assert api.get("/calls/call_abc123").status_code == 503
         with pytest.raises(FaultError, match="count must be at least 1"):
             emulator.faults.add(status=500, count=0)
+
+
+class TestAfterCommit:
+    def test_the_call_is_created_and_paid_for_then_a_5xx_answers(
+        self, api: httpx.Client, control: httpx.Client, emulator: Emulator
+    ) -> None:
+        before = emulator.balance("default")
+        arm(control, operation="createCall", status=504, after_commit=True)
+
+        response = api.post("/calls", json=MINIMAL_REQUEST)
+
+        assert error_message(response, 504) == "Gateway timeout"
+        [call] = api.get("/calls").json()
+        assert call["to_phone_number"] == MINIMAL_REQUEST["to_phone_number"]
+        assert emulator.balance("default") == before - emulator.workspaces["default"].call_cost
+
+    def test_it_needs_a_status(self, control: httpx.Client) -> None:
+        response = control.post("/faults", json={"after_commit": True, "latency_ms": 5})
+
+        assert error_message(response, 400) == (
+            "after_commit needs a status to answer with once the request took effect"
+        )
+
+
+class TestListingAndDisarming:
+    def test_armed_faults_are_listed_oldest_first_with_what_remains(
+        self, api: httpx.Client, control: httpx.Client
+    ) -> None:
+        first = arm(control, operation="getCall", status=503, retry_after=2, count=2)
+        second = arm(control, latency_ms=10)
+        api.get("/calls/call_abc")  # the first strikes once
+
+        faults = control.get("/faults").json()
+
+        assert faults == [
+            {
+                "id": first,
+                "operation": "getCall",
+                "remaining": 1,
+                "status": 503,
+                "retry_after": 2,
+                "latency_ms": 0,
+                "drop_after_commit": False,
+                "after_commit": False,
+            },
+            {
+                "id": second,
+                "operation": None,
+                "remaining": 1,
+                "status": None,
+                "retry_after": None,
+                "latency_ms": 10,
+                "drop_after_commit": False,
+                "after_commit": False,
+            },
+        ]
+
+    def test_one_fault_is_disarmed_by_id(self, api: httpx.Client, control: httpx.Client) -> None:
+        kept = arm(control, operation="createCall", status=500)
+        removed = arm(control, operation="listCalls", status=500)
+
+        response = control.delete(f"/faults/{removed}")
+
+        assert response.status_code == 204
+        assert [f["id"] for f in control.get("/faults").json()] == [kept]
+        assert api.get("/calls").status_code == 200
+
+    def test_an_unknown_or_spent_fault_is_404(
+        self, api: httpx.Client, control: httpx.Client
+    ) -> None:
+        spent = arm(control, operation="listCalls", status=500)
+        api.get("/calls")
+
+        response = control.delete(f"/faults/{spent}")
+
+        assert error_message(response, 404) == f"No armed fault has the id {spent}"
+        assert error_message(control.delete("/faults/nope"), 400) == (
+            "fault_id must match ^fault_[0-9]+$ regular expression"
+        )
+
+    def test_the_python_handle_lists_and_removes_them(self, emulator: Emulator) -> None:
+        fault_id = emulator.faults.add(status=502)
+
+        assert [f.id for f in emulator.faults.armed()] == [fault_id]
+        assert emulator.faults.remove(fault_id)
+        assert not emulator.faults.remove(fault_id)
+        assert emulator.faults.armed() == []

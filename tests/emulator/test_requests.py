@@ -58,6 +58,7 @@ class TestAuth:
 
         assert error_message(response, 401) == UNAUTHORIZED
         assert response.json()["error"] == "Unauthorized"
+        assert response.headers["WWW-Authenticate"] == "Bearer"  # RFC 9110
 
     def test_unknown_key_id_and_wrong_secret_answer_identically(self, api: httpx.Client) -> None:
         api.headers.pop("Authorization")
@@ -310,6 +311,17 @@ class TestQuery:
         response = api.get("/calls", params=params)
 
         assert error_message(response, 400) == message
+
+    def test_the_specs_examples_are_what_the_server_answers(self, api: httpx.Client) -> None:
+        examples = SPEC["components"]["responses"]["QueryBadRequest"]["content"][
+            "application/json"
+        ]["examples"]
+
+        too_large = api.get("/calls", params={"limit": 201})
+        repeated = api.get("/calls", params=[("page", "1"), ("page", "2")])
+
+        assert too_large.json() == examples["limitTooLarge"]["value"]
+        assert repeated.json() == examples["repeatedParameter"]["value"]
 
     def test_every_bad_value_of_a_repeated_parameter_is_named(self, api: httpx.Client) -> None:
         response = api.get(

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import fastjsonschema
+import httpx
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialnexa_emulator import create_app
 from dialnexa_emulator.responses import ApiError
-from dialnexa_emulator.spec import compile_spec, load_spec
-from tests.emulator.conftest import MINIMAL_REQUEST, SPEC
+from dialnexa_emulator.spec import SpecError, compile_spec, load_spec
+from dialnexa_emulator.validation import FORMATS, compile_schema
+from tests.emulator.conftest import DEMO_KEY, MINIMAL_REQUEST, SPEC, error_message
 from tests.seed import SEED_REQUEST
+from tests.serving import served
+
+AUTH = {"Authorization": f"Bearer {DEMO_KEY}"}
 
 
 def test_the_packaged_spec_is_the_repositorys() -> None:
@@ -160,3 +168,87 @@ def test_the_fast_path_and_the_full_validator_agree(instance: Any) -> None:
         fast_accepts = True
 
     assert fast_accepts == (not list(schema.validator.iter_errors(instance)))
+
+
+def spec_with_field(tmp_path: Path, name: str, schema: dict[str, Any]) -> Path:
+    """A copy of openapi.yaml whose CreateCallRequest has one more field."""
+    document = copy.deepcopy(SPEC)
+    document["components"]["schemas"]["CreateCallRequest"]["properties"][name] = schema
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+FORMAT_CASES = [
+    ("uri", "not a url", "https://example.com/callback", "an absolute URI"),
+    ("email", "not an email", "priya@example.com", "an email address"),
+    ("date-time", "2024-03-01 10:00", "2024-03-01T10:00:00Z", "an RFC 3339 date-time"),
+    ("uuid", "123", "123e4567-e89b-12d3-a456-426614174000", "a UUID"),
+    ("date", "2024-02-30", "2024-02-29", "an RFC 3339 full-date"),
+    ("ipv4", "300.1.1.1", "192.0.2.1", "an IPv4 address"),
+    ("hostname", "-bad-", "api.example.com", "a hostname"),
+    ("duration", "3 days", "P3D", "an ISO 8601 duration"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "bad", "good", "phrase"), FORMAT_CASES)
+def test_a_field_added_with_a_format_is_enforced_over_http(
+    tmp_path: Path, fmt: str, bad: str, good: str, phrase: str
+) -> None:
+    """The issue's own case: a field with a `format`, added to a copy of the spec, is checked
+    by an emulator built from that copy, with no emulator change."""
+    app = create_app(spec=spec_with_field(tmp_path, "callback", {"type": "string", "format": fmt}))
+
+    with served(app) as origin, httpx.Client(base_url=f"{origin}/v1", headers=AUTH) as client:
+        refused = client.post("/calls", json={**MINIMAL_REQUEST, "callback": bad})
+        accepted = client.post("/calls", json={**MINIMAL_REQUEST, "callback": good})
+
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["message"].startswith(f"callback must be {phrase}, e.g. ")
+    assert refused.json()["message"].endswith(f"; got {bad!r}")
+    assert accepted.status_code == 201, accepted.text
+
+
+def test_an_integer_format_is_enforced_as_its_range() -> None:
+    document = copy.deepcopy(SPEC)
+    properties = document["components"]["schemas"]["CreateCallRequest"]["properties"]
+    properties["priority"] = {"type": "integer", "format": "int32"}
+
+    assert problems_for(document, {**MINIMAL_REQUEST, "priority": 2**31}) == (
+        "priority must not be greater than 2147483647"
+    )
+    assert problems_for(document, {**MINIMAL_REQUEST, "priority": 2**31 - 1}) is None
+
+
+def test_a_format_the_emulator_cannot_check_is_refused_at_start(tmp_path: Path) -> None:
+    path = spec_with_field(tmp_path, "colour", {"type": "string", "format": "color"})
+
+    with pytest.raises(SpecError, match="format 'color' is not one the emulator checks"):
+        create_app(spec=path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fmt=st.sampled_from(sorted(FORMATS)),
+    value=st.text(max_size=40)
+    | st.sampled_from([c[1] for c in FORMAT_CASES] + [c[2] for c in FORMAT_CASES]),
+)
+def test_the_fast_path_and_the_full_validator_agree_on_formats(fmt: str, value: str) -> None:
+    schema = compile_schema({"type": "string", "format": fmt})
+    assert schema.accepts is not None
+
+    try:
+        schema.accepts(value)
+    except fastjsonschema.JsonSchemaException:
+        fast_accepts = False
+    else:
+        fast_accepts = True
+
+    assert fast_accepts == (not schema.problems(value))
+
+
+def test_a_single_valued_query_parameter_given_twice_is_400(api: httpx.Client) -> None:
+    response = api.get("/calls", params=[("limit", "5"), ("limit", "7"), ("status", "busy")])
+
+    assert error_message(response, 400) == "limit must be given once, not 2 times"
+    assert api.get("/calls", params=[("status", "busy"), ("status", "failed")]).status_code == 200

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from dialnexa_client import AsyncDialNexa, AuthenticatedClient, DialNexa
 from dialnexa_client.api.calls import create_call, list_calls
+from dialnexa_client.errors import PaymentRequiredError
 from dialnexa_client.models import CreateCallRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -160,3 +162,26 @@ def test_one_mock_object_is_entered_once_at_a_time() -> None:
     with mock, pytest.raises(RuntimeError, match="already active"), mock:
         pass
     assert nothing_patched()
+
+
+def test_the_handle_reads_the_journal_seeds_calls_and_sets_clock_and_wallet() -> None:
+    """What a user's test does with the `dialnexa_emulator` fixture's handle."""
+    with DialNexa(api_key=BUILT_IN_KEY) as client, mock_dialnexa() as emulator:
+        seeded = emulator.seed_calls({"status": "busy", "count": 30, "every_sec": 5})
+        listed = client.calls.list(status=["busy"], limit=200)
+        assert [c.id for c in listed] == [c["id"] for c in reversed(seeded)]
+        assert [r["operation"] for r in emulator.requests] == ["listCalls"]
+        assert emulator.requests[0]["headers"]["authorization"] == "[redacted]"
+        emulator.journal.clear()
+        assert emulator.requests == []
+
+        emulator.set_balance(0)
+        assert emulator.balance() == 0
+        with pytest.raises(PaymentRequiredError):
+            client.calls.create(agent_id="agt_abc123", to_phone_number="+919876543210")
+
+        emulator.set_clock(datetime(2024, 3, 2, tzinfo=UTC))
+        assert emulator.clock.now() == datetime(2024, 3, 2, tzinfo=UTC)
+        emulator.reset()
+        assert emulator.calls == []
+        assert emulator.balance() == 1000000

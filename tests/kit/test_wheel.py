@@ -87,7 +87,6 @@ def test_versions_and_dependency_ranges(installed: Installed) -> None:
     client_version, client_requires = wheel_metadata(the_wheel(installed.dist, "dialnexa_client"))
     assert client_version == spec_version["version"]
     assert sorted(re.split(r"[<>=!~ ;\[]", r)[0] for r in client_requires) == [
-        "attrs",
         "httpx",
         "httpx-retries",
     ]

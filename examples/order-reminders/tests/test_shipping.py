@@ -55,6 +55,28 @@ def test_when_dialnexa_is_down_the_shipping_job_sees_it(
     assert dialnexa_emulator.calls == []
 
 
+def test_a_gateway_timeout_after_the_call_was_placed_does_not_ring_twice(
+    dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle
+) -> None:
+    dialnexa_emulator.seed_calls({"status": "completed", "count": 250})  # a shop with history
+    dialnexa_emulator.faults.add(operation="createCall", status=504, after_commit=True)
+    call_id = on_order_shipped(PRIYA, dialnexa_client)  # found among them by its order id
+    [create, *lookups] = dialnexa_emulator.requests  # the journal: no secrets, no bodies
+    assert (create["operation"], create["status"]) == ("createCall", 504)
+    assert {lookup["operation"] for lookup in lookups} == {"listCalls"}
+    assert dialnexa_emulator.calls[-1]["id"] == call_id
+    assert len(dialnexa_emulator.calls) == 251
+
+
+def test_an_empty_wallet_stops_the_job_before_any_call(
+    dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle
+) -> None:
+    dialnexa_emulator.set_balance(0)  # the next create is a 402
+    with pytest.raises(errors.PaymentRequiredError):
+        on_order_shipped(PRIYA, dialnexa_client)
+    assert dialnexa_emulator.calls == []
+
+
 def test_production_settings_reach_the_emulator_unchanged(
     dialnexa_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:

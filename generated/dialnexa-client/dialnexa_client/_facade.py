@@ -134,7 +134,7 @@ class DialNexa(_Facade):
     @cached_property
     def calls(self) -> Calls:
         """The calls operations."""
-        from .resources import Calls  # noqa: PLC0415  (brings attrs and the models)
+        from .resources import Calls  # noqa: PLC0415  (brings httpx and the models)
 
         return Calls(self)
 
@@ -159,7 +159,7 @@ class AsyncDialNexa(_Facade):
     @cached_property
     def calls(self) -> AsyncCalls:
         """The calls operations."""
-        from .resources import AsyncCalls  # noqa: PLC0415  (brings attrs and the models)
+        from .resources import AsyncCalls  # noqa: PLC0415  (brings httpx and the models)
 
         return AsyncCalls(self)
 

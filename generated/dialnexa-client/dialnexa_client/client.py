@@ -4,13 +4,12 @@ import ssl
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Protocol, Self
 
 import httpx
-from attrs import define, evolve, field, frozen
-from attrs.validators import ge, le
 
 from . import __version__, errors
 
@@ -40,7 +39,7 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Which failed requests are sent again, and how long to wait first.
 
@@ -56,13 +55,23 @@ class RetryPolicy:
     `sleep`/`async_sleep` do the waiting; replace them to test without waiting.
     """
 
-    max_retries: int = field(default=2, validator=ge(0))
-    backoff: float = field(default=0.5, validator=ge(0))
-    max_delay: float = field(default=60.0, validator=ge(0))
-    jitter: float = field(default=0.25, validator=[ge(0), le(1)])
+    max_retries: int = 2
+    backoff: float = 0.5
+    max_delay: float = 60.0
+    jitter: float = 0.25
     statuses: frozenset[int] = frozenset({429, 502, 503, 504})
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     async_sleep: Callable[[float], Awaitable[None]] = field(default=_async_sleep, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("max_retries", "backoff", "max_delay", "jitter"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float):
+                raise TypeError(f"{name} must be a number, not {value!r}")
+            if not value >= 0:  # NaN too
+                raise ValueError(f"{name} must be >= 0, not {value!r}")
+        if not self.jitter <= 1:
+            raise ValueError(f"jitter must be <= 1 (a fraction of the wait), not {self.jitter!r}")
 
     def should_retry(self, method: str, outcome: int | Exception, retry: int) -> bool:
         """Whether to make retry number `retry` (1 for the first) after `outcome`: a status code or the
@@ -204,7 +213,7 @@ async def _aretry(
         failed = response
 
 
-@define
+@dataclass(slots=True)
 class Client:
     """A client for the API's unauthenticated endpoints.
 
@@ -226,35 +235,37 @@ class Client:
         ``raise_on_unexpected_status``: see the attribute.
     """
 
+    base_url: str
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
     """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
     document for the operation (by default they return it with `parsed=None`)."""
-    _base_url: str = field(alias="base_url")
-    _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=_as_timeout, kw_only=True, alias="timeout")
-    _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
-    _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
-    _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
-    retries: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    # Read when the httpx client is made (on first use): change them with the `with_*` methods.
+    cookies: dict[str, str] = field(default_factory=dict, kw_only=True)
+    headers: dict[str, str] = field(default_factory=dict, kw_only=True)
+    # A factory: dataclasses take an unhashable default (httpx.Timeout) for a mutable one.
+    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)
+    verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
+    follow_redirects: bool = field(default=False, kw_only=True)
+    httpx_args: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    retries: RetryPolicy = field(default_factory=RetryPolicy, kw_only=True)
     """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
     _parent: "Client | None" = field(default=None, init=False)  # set on views: whose connections
-    _call_headers: dict[str, str] = field(factory=dict, init=False)  # added to each request of a view
+    _call_headers: dict[str, str] = field(default_factory=dict, init=False)  # added to each request of a view
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
         """A new client like this one with additional headers (this one is left unchanged)."""
-        return evolve(self, headers={**self._headers, **headers})
+        return replace(self, headers={**self.headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
         """A new client like this one with additional cookies (this one is left unchanged)."""
-        return evolve(self, cookies={**self._cookies, **cookies})
+        return replace(self, cookies={**self.cookies, **cookies})
 
     def with_timeout(self, timeout: float | httpx.Timeout) -> "Client":
         """A new client like this one with another timeout (this one is left unchanged). For a single
         call, pass ``timeout=`` to the operation instead."""
-        return evolve(self, timeout=timeout)
+        return replace(self, timeout=timeout)
 
     def with_call_options(
         self, *, retries: RetryPolicy | None = None, headers: Mapping[str, str] | None = None
@@ -262,7 +273,7 @@ class Client:
         """A view of this client for some calls: the same connections (this client's), another retry
         policy and/or headers added to every request. The view owns no connections: closing it
         closes nothing, and it stops working once this client is closed."""
-        view = evolve(self, retries=self.retries if retries is None else retries)
+        view = replace(self, retries=self.retries if retries is None else retries)
         view._parent = self._parent or self
         view._call_headers = {**self._call_headers, **(headers or {})}
         return view
@@ -288,13 +299,13 @@ class Client:
             return self._parent.get_httpx_client()
         if self._client is None:
             self._client = httpx.Client(
-                base_url=self._base_url,
-                cookies=self._cookies,
-                headers={"User-Agent": USER_AGENT, **self._headers},
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
+                base_url=self.base_url,
+                cookies=self.cookies,
+                headers={"User-Agent": USER_AGENT, **self.headers},
+                timeout=self.timeout,
+                verify=self.verify_ssl,
+                follow_redirects=self.follow_redirects,
+                **self.httpx_args,
             )
         return self._client
 
@@ -354,13 +365,13 @@ class Client:
             return self._parent.get_async_httpx_client()
         if self._async_client is None:
             self._async_client = httpx.AsyncClient(
-                base_url=self._base_url,
-                cookies=self._cookies,
-                headers={"User-Agent": USER_AGENT, **self._headers},
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
+                base_url=self.base_url,
+                cookies=self.cookies,
+                headers={"User-Agent": USER_AGENT, **self.headers},
+                timeout=self.timeout,
+                verify=self.verify_ssl,
+                follow_redirects=self.follow_redirects,
+                **self.httpx_args,
             )
         return self._async_client
 
@@ -405,7 +416,7 @@ class Client:
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
 
 
-@define
+@dataclass(slots=True)
 class AuthenticatedClient:
     """A client that authenticates every request with ``token`` (kept out of repr()).
 
@@ -427,22 +438,24 @@ class AuthenticatedClient:
         ``raise_on_unexpected_status``: see the attribute.
     """
 
+    base_url: str
     raise_on_unexpected_status: bool = field(default=False, kw_only=True)
     """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
     document for the operation (by default they return it with `parsed=None`)."""
-    _base_url: str = field(alias="base_url")
-    _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout = field(default=DEFAULT_TIMEOUT, converter=_as_timeout, kw_only=True, alias="timeout")
-    _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
-    _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
-    _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
-    retries: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    # Read when the httpx client is made (on first use): change them with the `with_*` methods.
+    cookies: dict[str, str] = field(default_factory=dict, kw_only=True)
+    headers: dict[str, str] = field(default_factory=dict, kw_only=True)
+    # A factory: dataclasses take an unhashable default (httpx.Timeout) for a mutable one.
+    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)
+    verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
+    follow_redirects: bool = field(default=False, kw_only=True)
+    httpx_args: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    retries: RetryPolicy = field(default_factory=RetryPolicy, kw_only=True)
     """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
     _parent: "AuthenticatedClient | None" = field(default=None, init=False)  # set on views: whose connections
-    _call_headers: dict[str, str] = field(factory=dict, init=False)  # added to each request of a view
+    _call_headers: dict[str, str] = field(default_factory=dict, init=False)  # added to each request of a view
 
     token: str = field(repr=False)
     """The API key, `key_id:secret`."""
@@ -453,16 +466,16 @@ class AuthenticatedClient:
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
         """A new client like this one with additional headers (this one is left unchanged)."""
-        return evolve(self, headers={**self._headers, **headers})
+        return replace(self, headers={**self.headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
         """A new client like this one with additional cookies (this one is left unchanged)."""
-        return evolve(self, cookies={**self._cookies, **cookies})
+        return replace(self, cookies={**self.cookies, **cookies})
 
     def with_timeout(self, timeout: float | httpx.Timeout) -> "AuthenticatedClient":
         """A new client like this one with another timeout (this one is left unchanged). For a single
         call, pass ``timeout=`` to the operation instead."""
-        return evolve(self, timeout=timeout)
+        return replace(self, timeout=timeout)
 
     def with_call_options(
         self, *, retries: RetryPolicy | None = None, headers: Mapping[str, str] | None = None
@@ -470,7 +483,7 @@ class AuthenticatedClient:
         """A view of this client for some calls: the same connections (this client's), another retry
         policy and/or headers added to every request. The view owns no connections: closing it
         closes nothing, and it stops working once this client is closed."""
-        view = evolve(self, retries=self.retries if retries is None else retries)
+        view = replace(self, retries=self.retries if retries is None else retries)
         view._parent = self._parent or self
         view._call_headers = {**self._call_headers, **(headers or {})}
         return view
@@ -496,17 +509,17 @@ class AuthenticatedClient:
             return self._parent.get_httpx_client()
         if self._client is None:
             self._client = httpx.Client(
-                base_url=self._base_url,
-                cookies=self._cookies,
+                base_url=self.base_url,
+                cookies=self.cookies,
                 headers={
                     "User-Agent": USER_AGENT,
-                    **self._headers,
+                    **self.headers,
                     self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
                 },
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
+                timeout=self.timeout,
+                verify=self.verify_ssl,
+                follow_redirects=self.follow_redirects,
+                **self.httpx_args,
             )
         return self._client
 
@@ -566,17 +579,17 @@ class AuthenticatedClient:
             return self._parent.get_async_httpx_client()
         if self._async_client is None:
             self._async_client = httpx.AsyncClient(
-                base_url=self._base_url,
-                cookies=self._cookies,
+                base_url=self.base_url,
+                cookies=self.cookies,
                 headers={
                     "User-Agent": USER_AGENT,
-                    **self._headers,
+                    **self.headers,
                     self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
                 },
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
+                timeout=self.timeout,
+                verify=self.verify_ssl,
+                follow_redirects=self.follow_redirects,
+                **self.httpx_args,
             )
         return self._async_client
 

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _dataclass_field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.webhook_payload import WebhookPayload
@@ -13,14 +12,14 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallEndedEvent")
 
 
-@_attrs_define
+@_dataclass(slots=True)
 class CallEndedEvent:
     """The body of a `call_ended` delivery."""
 
     event_type: Literal["call_ended"]
     payload: WebhookPayload
     """ What an event carries. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         event_type = self.event_type

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass as _dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-
-from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
 
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CreateCallRequest")
 
 
-@_attrs_define
+@_dataclass(slots=True)
 class CreateCallRequest:
     """What to call, with which agent. Unknown properties are rejected."""
 

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _dataclass_field
 from typing import Any, TypeVar, cast
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Error")
 
 
-@_attrs_define
+@_dataclass(slots=True)
 class Error:
     """DialNexa's error envelope, used by every error response."""
 
@@ -19,7 +18,7 @@ class Error:
     """ What went wrong, for a person. A list with one entry per problem when several fields fail validation. """
     error: str
     """ The HTTP reason phrase of `statusCode`. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         status_code = self.status_code

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _dataclass_field
 from typing import Any, TypeVar, cast
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Metadata")
 
 
-@_attrs_define
+@_dataclass(slots=True)
 class Metadata:
     """Dynamic variables for the agent's prompt, referenced there as `{{variable_name}}`, and kept
     on the call record. Values are scalars; they are rendered into the prompt as text. Numbers
@@ -17,7 +16,7 @@ class Metadata:
 
     """
 
-    additional_properties: dict[str, bool | float | None | str] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, bool | float | None | str] = _dataclass_field(init=False, default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 

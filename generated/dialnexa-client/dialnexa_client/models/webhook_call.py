@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _dataclass_field
 from typing import Any, TypeVar, cast
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.hangup_reason import HangupReason
 from ..models.webhook_call_status import WebhookCallStatus
@@ -14,7 +13,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="WebhookCall")
 
 
-@_attrs_define
+@_dataclass(slots=True)
 class WebhookCall:
     """The call an event is about. Field names follow DialNexa's webhook reference, not the REST
     call record: `to_number` / `from_number` (digits without `+`) are `to_phone_number` /
@@ -58,7 +57,7 @@ class WebhookCall:
     """ Why the call ended. New values may be added. """
     disconnection_reason: HangupReason | Unset = UNSET
     """ Why the call ended. New values may be added. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _dataclass_field
 from typing import TYPE_CHECKING, Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.webhook_call import WebhookCall
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="WebhookPayload")
 
 
-@_attrs_define
+@_dataclass(slots=True)
 class WebhookPayload:
     """What an event carries."""
 
@@ -23,7 +22,7 @@ class WebhookPayload:
     `from_phone_number`, `duration` is `duration_sec`. Unknown fields may be added and should be
     ignored.
      """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         call = self.call.to_dict()

@@ -6,8 +6,9 @@ request may have been carried out), look the call up with listCalls (`find_creat
 sending it again. `create_call_reconciled` does both.
 """
 
+from dataclasses import replace
+
 import httpx
-from attrs import evolve
 
 from ...client import AuthenticatedClient, Client
 from ...errors import OutcomeUnknownError
@@ -27,7 +28,7 @@ def correlated(body: CreateCallRequest, correlation_id: str, key: str = CORRELAT
     """A copy of `body` whose metadata carries `correlation_id` under `key`. Use a value you store
     before creating (an order id, a uuid4) and never reuse for another call."""
     metadata = {} if isinstance(body.metadata, Unset) else body.metadata.to_dict()
-    return evolve(body, metadata=Metadata.from_dict({**metadata, key: correlation_id}))
+    return replace(body, metadata=Metadata.from_dict({**metadata, key: correlation_id}))
 
 
 def _correlation_id(body: CreateCallRequest, key: str) -> str:

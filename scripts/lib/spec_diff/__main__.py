@@ -1,0 +1,3 @@
+from spec_diff.cli import main
+
+raise SystemExit(main())

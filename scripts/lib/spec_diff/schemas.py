@@ -1,0 +1,324 @@
+"""Rules for one JSON Schema against its new version, knowing who writes the data and who reads it.
+
+Narrowing (a new required field, an enum value removed, a tighter bound or pattern, a type
+removed) refuses values the writer used to send; loosening accepts values the reader never
+expected. For a request the client writes and the server reads, so narrowing breaks existing
+clients and loosening breaks existing (older) servers. For a response, or a webhook body, the
+server writes and the client (the webhook receiver) reads: loosening breaks existing clients and
+narrowing breaks no one.
+
+Two loosenings of a response are compatible for this client by design: it keeps fields it does
+not know (`additional_properties`) and enum values it does not know (`is_known` False).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from typing import Any
+
+from spec_diff.changes import Change, Verdict
+
+DOC_KEYWORDS = frozenset(
+    {"description", "summary", "title", "example", "examples", "$comment", "externalDocs"}
+)
+UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
+LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
+COMPOSITIONS = ("allOf", "anyOf", "oneOf")
+HANDLED = frozenset(
+    {
+        *DOC_KEYWORDS,
+        *UPPER_BOUNDS,
+        *LOWER_BOUNDS,
+        *COMPOSITIONS,
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "propertyNames",
+        "default",
+        "deprecated",
+        "$ref",
+    }
+)
+
+
+class Flow(enum.Enum):
+    """Who writes the data a schema describes."""
+
+    REQUEST = "request"  # the client writes, the server reads
+    RESPONSE = "response"  # the server writes, the client reads
+
+    @property
+    def writer(self) -> str:
+        return "clients" if self is Flow.REQUEST else "servers"
+
+    @property
+    def reader(self) -> str:
+        return "servers" if self is Flow.REQUEST else "clients"
+
+
+def narrowed(flow: Flow) -> Verdict:
+    """The verdict for a schema that now refuses some values it accepted."""
+    return Verdict.BREAKS_CLIENTS if flow is Flow.REQUEST else Verdict.COMPATIBLE
+
+
+def loosened(flow: Flow) -> Verdict:
+    """The verdict for a schema that now accepts some values it refused."""
+    return Verdict.BREAKS_SERVERS if flow is Flow.REQUEST else Verdict.BREAKS_CLIENTS
+
+
+def narrow_why(flow: Flow) -> str:
+    if flow is Flow.REQUEST:
+        return "existing clients may send values the new server refuses"
+    return "the new server sends a subset of what clients already accept"
+
+
+def loose_why(flow: Flow) -> str:
+    if flow is Flow.REQUEST:
+        return "new clients may send values older servers refuse"
+    return "existing clients may receive values they do not expect"
+
+
+def types_of(schema: dict[str, Any]) -> set[str] | None:
+    """The JSON types a schema allows (None: any). `integer` counts as part of `number`."""
+    declared = schema.get("type")
+    if declared is None:
+        return None
+    found = {declared} if isinstance(declared, str) else set(declared)
+    if "number" in found:
+        found.add("integer")
+    return found
+
+
+def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iterator[Change]:
+    """Every change from schema `old` to `new`, classified for data flowing as `flow`."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        if old != new:
+            yield Change(narrowed(flow), where, field, "schema replaced; " + narrow_why(flow))
+        return
+
+    def change(verdict: Verdict, message: str) -> Change:
+        return Change(verdict, where, field, message)
+
+    yield from _types(old, new, flow, change)
+    yield from _enum(old, new, flow, change)
+    yield from _bounds(old, new, flow, change)
+    for keyword in ("pattern", "format"):
+        before, after = old.get(keyword), new.get(keyword)
+        if before == after:
+            continue
+        if before is None:
+            yield change(narrowed(flow), f"{keyword} {after!r} added; " + narrow_why(flow))
+        elif after is None:
+            yield change(loosened(flow), f"{keyword} {before!r} removed; " + loose_why(flow))
+        else:  # whether one pattern includes the other is not decidable here: both ways
+            verdict = Verdict.BREAKS_CLIENTS
+            yield change(
+                verdict,
+                f"{keyword} changed from {before!r} to {after!r}; "
+                f"{narrow_why(flow)}, and {loose_why(flow)}",
+            )
+    if old.get("default") != new.get("default"):
+        if flow is Flow.REQUEST:
+            yield change(
+                Verdict.BREAKS_CLIENTS,
+                f"default changed from {old.get('default')!r} to {new.get('default')!r}; "
+                "clients that leave the value out get different behaviour from the new server",
+            )
+        else:
+            yield change(Verdict.COMPATIBLE, "default changed (informational in a response)")
+    if old.get("deprecated") != new.get("deprecated"):
+        yield change(Verdict.COMPATIBLE, f"deprecated is now {bool(new.get('deprecated'))}")
+    yield from _object(old, new, where, flow, field)
+    for keyword, suffix in (("items", "[]"), ("propertyNames", "(name)")):
+        if keyword in old and keyword in new:
+            yield from compare(old[keyword], new[keyword], where, flow, field + suffix)
+        elif keyword in old or keyword in new:
+            verdict = loosened(flow) if keyword in old else narrowed(flow)
+            state = "removed" if keyword in old else "added"
+            yield change(verdict, f"{keyword} {state}")
+    for keyword in COMPOSITIONS:
+        before, after = old.get(keyword, []), new.get(keyword, [])
+        if len(before) == len(after):
+            for index, (a, b) in enumerate(zip(before, after, strict=True)):
+                yield from compare(a, b, where, flow, f"{field}({keyword}[{index}])")
+        else:
+            yield change(
+                Verdict.BREAKS_CLIENTS,
+                f"{keyword} changed from {len(before)} to {len(after)} alternatives; "
+                f"{narrow_why(flow)}, and {loose_why(flow)}",
+            )
+    for keyword in sorted(DOC_KEYWORDS):
+        if old.get(keyword) != new.get(keyword):
+            yield Change(Verdict.COMPATIBLE, where, field, f"{keyword} changed", docs_only=True)
+    for keyword in sorted((old.keys() | new.keys()) - HANDLED):
+        if old.get(keyword) != new.get(keyword):
+            yield change(Verdict.COMPATIBLE, f"{keyword} changed (no rule for it; see the proof)")
+
+
+def _types(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
+    before, after = types_of(old), types_of(new)
+    if before == after:
+        return
+    added = (after or {"any"}) - (before or {"any"}) if before is not None else set()
+    removed = (before or {"any"}) - (after or {"any"}) if after is not None else set()
+    if added == {"null"} and not removed:
+        yield change(loosened(flow), "may now be null; " + loose_why(flow))
+        return
+    if added:
+        yield change(loosened(flow), f"type now also allows {sorted(added)}; " + loose_why(flow))
+    if removed:
+        yield change(
+            narrowed(flow), f"type no longer allows {sorted(removed)}; " + narrow_why(flow)
+        )
+
+
+def _enum(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
+    def values(schema: dict[str, Any]) -> list[Any] | None:
+        if "const" in schema:
+            return [schema["const"]]
+        listed = schema.get("enum")
+        return list(listed) if isinstance(listed, list) else None
+
+    before, after = values(old), values(new)
+    if before == after:
+        return
+    if before is None or after is None:
+        verdict = narrowed(flow) if before is None else loosened(flow)
+        yield change(verdict, "enum " + ("added" if before is None else "removed"))
+        return
+    added = [v for v in after if v not in before]
+    removed = [v for v in before if v not in after]
+    if added:
+        if flow is Flow.RESPONSE:
+            yield change(
+                Verdict.COMPATIBLE,
+                f"enum value(s) {added} added; existing clients keep an unknown value "
+                "(is_known False): code that handles every value should expect new ones",
+            )
+        else:
+            yield change(loosened(flow), f"enum value(s) {added} added; " + loose_why(flow))
+    if removed:
+        yield change(narrowed(flow), f"enum value(s) {removed} removed; " + narrow_why(flow))
+
+
+def _bounds(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
+    for keyword in (*UPPER_BOUNDS, *LOWER_BOUNDS):
+        before, after = old.get(keyword), new.get(keyword)
+        if before == after:
+            continue
+        upper = keyword in UPPER_BOUNDS
+        if before is None or after is None:
+            tighter = before is None
+        else:
+            tighter = after < before if upper else after > before
+        verdict = narrowed(flow) if tighter else loosened(flow)
+        why = narrow_why(flow) if tighter else loose_why(flow)
+        yield change(verdict, f"{keyword} changed from {before} to {after}; {why}")
+
+
+def _object(
+    old: dict[str, Any], new: dict[str, Any], where: str, flow: Flow, field: str
+) -> Iterator[Change]:
+    def at(name: str) -> str:
+        return f"{field}.{name}" if field else name
+
+    old_props: dict[str, Any] = old.get("properties", {})
+    new_props: dict[str, Any] = new.get("properties", {})
+    old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
+    closed_before = old.get("additionalProperties") is False
+    closed_after = new.get("additionalProperties") is False
+    for name in sorted(new_props.keys() - old_props.keys()):
+        if name in new_required:
+            verdict = Verdict.BREAKS_CLIENTS if flow is Flow.REQUEST else Verdict.COMPATIBLE
+            why = (
+                "existing clients do not send it and the new server refuses their requests"
+                if flow is Flow.REQUEST
+                else "existing clients keep it as an unknown field"
+            )
+            yield Change(verdict, where, at(name), f"new required field; {why}")
+        elif flow is Flow.REQUEST and closed_before:
+            yield Change(
+                Verdict.BREAKS_SERVERS,
+                where,
+                at(name),
+                "new optional field; older servers refuse unknown properties "
+                "(additionalProperties: false) when a new client sends it",
+            )
+        else:
+            reader = "servers" if flow is Flow.REQUEST else "clients"
+            yield Change(
+                Verdict.COMPATIBLE,
+                where,
+                at(name),
+                f"new optional field; existing {reader} accept and ignore unknown fields",
+            )
+    for name in sorted(old_props.keys() - new_props.keys()):
+        if flow is Flow.REQUEST:
+            yield Change(
+                Verdict.BREAKS_CLIENTS,
+                where,
+                at(name),
+                "field removed; existing clients still send it and the new server "
+                + ("refuses it" if closed_after else "ignores it"),
+            )
+        elif name in old_required:
+            yield Change(
+                Verdict.BREAKS_CLIENTS,
+                where,
+                at(name),
+                "required field removed; existing clients fail to parse a body without it",
+            )
+        else:
+            yield Change(
+                Verdict.COMPATIBLE,
+                where,
+                at(name),
+                "optional field removed; existing clients already handle its absence",
+            )
+    for name in sorted(old_props.keys() & new_props.keys()):
+        if name in new_required - old_required:
+            yield Change(
+                narrowed(flow),
+                where,
+                at(name),
+                "now required; "
+                + (
+                    "existing clients may leave it out and the new server refuses that"
+                    if flow is Flow.REQUEST
+                    else "the new server always sends it"
+                ),
+            )
+        elif name in old_required - new_required:
+            yield Change(
+                loosened(flow),
+                where,
+                at(name),
+                "no longer required; "
+                + (
+                    "new clients may leave it out and older servers refuse that"
+                    if flow is Flow.REQUEST
+                    else "existing clients fail to parse a body without it"
+                ),
+            )
+        yield from compare(old_props[name], new_props[name], where, flow, at(name))
+    before, after = old.get("additionalProperties"), new.get("additionalProperties")
+    if isinstance(before, dict) and isinstance(after, dict):
+        yield from compare(before, after, where, flow, at("*"))
+    elif before != after:
+        if closed_after:
+            verdict, why = narrowed(flow), "unknown properties are now refused; "
+            why += narrow_why(flow)
+        elif closed_before:
+            verdict, why = loosened(flow), "unknown properties are now allowed; "
+            why += loose_why(flow)
+        else:
+            verdict, why = Verdict.BREAKS_CLIENTS, "additionalProperties changed; "
+            why += f"{narrow_why(flow)}, and {loose_why(flow)}"
+        yield Change(verdict, where, field, why)

@@ -1,0 +1,189 @@
+"""A catalogue of spec edits, each classified by scripts/spec-diff's rules and proven by property
+tests of the client generated from the unedited spec: the verdict of each, and where the rules
+and the proof disagree, that the report says so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spec_diff import report
+from spec_diff.changes import Verdict
+
+from tests.conftest import SPEC_PATH
+from tests.spec_diff.conftest import Edit, edited
+
+CLIENTS, SERVERS, COMPATIBLE = Verdict.BREAKS_CLIENTS, Verdict.BREAKS_SERVERS, Verdict.COMPATIBLE
+
+
+def schemas(doc: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = doc["components"]["schemas"]
+    return result
+
+
+def list_calls(doc: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = doc["paths"]["/calls"]["get"]
+    return result
+
+
+def add_optional_request_field(doc: dict[str, Any]) -> None:
+    schemas(doc)["CreateCallRequest"]["properties"]["language"] = {"type": "string"}
+
+
+def add_required_request_field(doc: dict[str, Any]) -> None:
+    request = schemas(doc)["CreateCallRequest"]
+    request["properties"]["campaign_id"] = {"type": "string", "minLength": 1}
+    request["required"].append("campaign_id")
+
+
+def remove_response_field(doc: dict[str, Any]) -> None:
+    del schemas(doc)["Call"]["properties"]["agent_id"]
+    schemas(doc)["Call"]["required"].remove("agent_id")
+
+
+def add_response_field(doc: dict[str, Any]) -> None:
+    schemas(doc)["Call"]["properties"]["recording_url"] = {"type": "string", "format": "uri"}
+
+
+def make_response_field_nullable(doc: dict[str, Any]) -> None:
+    schemas(doc)["Call"]["properties"]["created_at"]["type"] = ["string", "null"]
+
+
+def make_string_response_field_nullable(doc: dict[str, Any]) -> None:
+    # The old client stores the None it gets for agent_id without complaint: the proof sees no
+    # failure, the rules still flag what code typed `str` receives.
+    call = schemas(doc)["Call"]["properties"]
+    call["agent_id"] = {"type": ["string", "null"], "description": "The agent, if any."}
+
+
+def narrow_request_enum(doc: dict[str, Any]) -> None:
+    schemas(doc)["CallStatus"]["enum"].remove("retry_expired")
+    schemas(doc)["CallStatus"]["x-final-values"].remove("retry_expired")
+
+
+def add_response_enum_value(doc: dict[str, Any]) -> None:
+    schemas(doc)["HangupReason"]["enum"].append("voicemail_reached")
+
+
+def add_shared_enum_value(doc: dict[str, Any]) -> None:
+    # CallStatus is in responses and in listCalls' status filter, which a new client may send.
+    schemas(doc)["CallStatus"]["enum"].append("voicemail")
+
+
+def remove_operation(doc: dict[str, Any]) -> None:
+    del doc["paths"]["/calls/{call_id}"]
+
+
+def add_required_query_parameter(doc: dict[str, Any]) -> None:
+    list_calls(doc)["parameters"].append(
+        {"name": "region", "in": "query", "required": True, "schema": {"type": "string"}}
+    )
+
+
+def rename_schema(doc: dict[str, Any]) -> None:
+    schemas(doc)["CallMetadata"] = schemas(doc).pop("Metadata")  # every $ref follows it
+
+    def follow(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") == "#/components/schemas/Metadata":
+                node["$ref"] = "#/components/schemas/CallMetadata"
+            for value in node.values():
+                follow(value)
+        elif isinstance(node, list):
+            for value in node:
+                follow(value)
+
+    follow(doc)
+
+
+def tighten_pattern(doc: dict[str, Any]) -> None:
+    schemas(doc)["CallId"]["pattern"] = "^call_[a-z0-9]{1,64}$"
+
+
+def tighten_max_length(doc: dict[str, Any]) -> None:
+    schemas(doc)["CreateCallRequest"]["properties"]["agent_version_number"]["maximum"] = 1000
+
+
+def loosen_maximum(doc: dict[str, Any]) -> None:
+    schemas(doc)["CreateCallRequest"]["properties"]["agent_version_number"]["maximum"] = 10**9
+
+
+def change_type(doc: dict[str, Any]) -> None:
+    version = schemas(doc)["CreateCallRequest"]["properties"]["agent_version_number"]
+    version.update(type="string", pattern="^[0-9]+$")
+    del version["minimum"], version["maximum"]
+    version["examples"] = ["3"]
+
+
+def change_default(doc: dict[str, Any]) -> None:
+    next(p for p in list_calls(doc)["parameters"] if p["name"] == "limit")["schema"]["default"] = 50
+
+
+def change_description(doc: dict[str, Any]) -> None:
+    schemas(doc)["Call"]["description"] = "A call record, as DialNexa keeps it."
+    list_calls(doc)["summary"] = "List the workspace's calls"
+
+
+def remove_webhook_field(doc: dict[str, Any]) -> None:
+    call = schemas(doc)["WebhookCall"]
+    del call["properties"]["agent_id"]
+    call["required"].remove("agent_id")
+
+
+@dataclass(frozen=True)
+class Case:
+    edit: Edit
+    rules: Verdict  # the rules' verdict on the wire contract
+    proof: Verdict  # what the property tests of the old client found
+    verdict: Verdict  # the report's, with the Python API
+    says: str  # a phrase of the finding that explains it
+
+
+CATALOGUE = [
+    Case(add_optional_request_field, SERVERS, SERVERS, SERVERS, "older servers refuse unknown"),
+    Case(add_required_request_field, CLIENTS, CLIENTS, CLIENTS, "new required field"),
+    Case(remove_response_field, CLIENTS, CLIENTS, CLIENTS, "required field removed"),
+    Case(add_response_field, COMPATIBLE, COMPATIBLE, COMPATIBLE, "accept and ignore unknown"),
+    Case(make_response_field_nullable, CLIENTS, CLIENTS, CLIENTS, "may now be null"),
+    Case(make_string_response_field_nullable, CLIENTS, COMPATIBLE, CLIENTS, "may now be null"),
+    Case(narrow_request_enum, CLIENTS, CLIENTS, CLIENTS, "['retry_expired'] removed"),
+    Case(add_response_enum_value, COMPATIBLE, COMPATIBLE, COMPATIBLE, "keep an unknown value"),
+    Case(add_shared_enum_value, SERVERS, SERVERS, SERVERS, "['voicemail'] added"),
+    Case(remove_operation, CLIENTS, CLIENTS, CLIENTS, "operation removed"),
+    Case(add_required_query_parameter, CLIENTS, CLIENTS, CLIENTS, "new required parameter"),
+    Case(rename_schema, COMPATIBLE, COMPATIBLE, CLIENTS, "dialnexa_client.models.Metadata"),
+    Case(tighten_pattern, CLIENTS, CLIENTS, CLIENTS, "pattern changed"),
+    Case(tighten_max_length, CLIENTS, CLIENTS, CLIENTS, "maximum changed from 1000000 to 1000"),
+    Case(loosen_maximum, SERVERS, SERVERS, SERVERS, "maximum changed from 1000000"),
+    Case(change_type, CLIENTS, CLIENTS, CLIENTS, "type no longer allows ['integer']"),
+    Case(change_default, CLIENTS, COMPATIBLE, CLIENTS, "default changed from 20 to 50"),
+    Case(change_description, COMPATIBLE, COMPATIBLE, COMPATIBLE, "description changed"),
+    Case(remove_webhook_field, CLIENTS, CLIENTS, CLIENTS, "required field removed"),
+]
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda case: case.edit.__name__)
+def test_each_edit_is_classified_by_rules_and_proof(case: Case, base_client: Path) -> None:
+    base = SPEC_PATH.read_text(encoding="utf-8")
+    result = report.compare(base, edited(case.edit), base="openapi.yaml", old_client=base_client)
+
+    assert result.proof is not None
+    assert (result.rules_verdict, result.proof.verdict, result.verdict) == (
+        case.rules,
+        case.proof,
+        case.verdict,
+    ), report.text(result)
+    assert case.says in report.text(result)
+    if case.rules is case.proof:
+        assert result.disagreement is None
+    else:
+        assert result.disagreement is not None
+        assert "Rules and proof disagree" in report.text(result)
+    # A counterexample is data the old world refuses; its verdict is what the proof reports.
+    assert all(c.verdict is not COMPATIBLE and c.example for c in result.proof.counterexamples)
+
+
+def test_the_catalogue_covers_at_least_fifteen_edits() -> None:
+    assert len({case.edit for case in CATALOGUE}) >= 15
