@@ -7,9 +7,10 @@ out unchanged only while the `--allow-calls` budget lasts and only to a `--to` d
 other create has its destination replaced by one that cannot be dialled, so even a server that
 wrongly accepts it cannot place a call.
 
-A negative create (one the schema rejects) may go to a `--to` destination too, so that only the
-rule it breaks can explain a refusal: a probe. It holds one call of the budget while it is out and
-keeps it only if the server wrongly accepts it, so a run never rings more than the budget.
+A negative create (one the schema rejects, or one sent without the run's key) may go to a `--to`
+destination too, so that only the rule it breaks can explain a refusal: a probe. It holds one call
+of the budget while it is out and keeps it only if the server wrongly accepts it, so a run never
+rings more than the budget.
 """
 
 from __future__ import annotations
@@ -65,8 +66,12 @@ class CallGuard:
         """An allowed destination for a negative create, or None once the budget is spent."""
         return next(self._next_destination) if self.can_place else None
 
-    def screen(self, body: bytes) -> Screened:
-        """The create body to send: unchanged if it may place a call, else undialable."""
+    def screen(self, body: bytes, *, with_run_key: bool = True) -> Screened:
+        """The create body to send: unchanged if it may place a call, else undialable.
+
+        A create without the run's own key (a check probing auth) is a probe like a negative one:
+        a conforming server refuses it, so it keeps its call only if wrongly accepted.
+        """
         try:
             payload = json.loads(body)
         except ValueError:
@@ -77,7 +82,7 @@ class CallGuard:
         with self._lock:
             if payload["to_phone_number"] in self._destinations and self._remaining > 0:
                 self._remaining -= 1
-                return Screened(body, probe=not is_valid_create(payload))
+                return Screened(body, probe=not with_run_key or not is_valid_create(payload))
         payload["to_phone_number"] = UNDIALABLE
         return Screened(json.dumps(payload).encode(), False)
 

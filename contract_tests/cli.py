@@ -58,9 +58,10 @@ over HTTP and sends it only the spec's requests (add --emulator to let the suite
 emulator's clock). Before any test it checks that the target answers and accepts the key. Against
 a live server no call is placed unless --allow-calls and --to say so: every create beyond the
 budget, or to any other number, is sent with an undialable destination. Negative tests and reads
-always run; a negative create that breaks a rule besides its destination goes to a --to number
-(a probe: it spends a call of the budget only if the server wrongly accepts it, which is a
-reported failure; a default run sends about 80, the summary counts them).
+always run; a negative create that breaks a rule besides its destination, or that is sent
+without the run's key, goes to a --to number (a probe: it spends a call of the budget only if the
+server wrongly accepts it, which is a reported failure; a default run sends about 480, some 70 of
+them with a broken body and the rest without a valid key; the summary counts them).
 The run paces itself by the target's rate-limit headers and never judges a 429.
 
 Exit status:
@@ -305,7 +306,11 @@ def _run(argv: list[str]) -> int:
         print(f"warning: {verdict.warning}", flush=True)
     report = ContractReport(
         sys.stdout,
-        secrets=[settings.token, settings.token.partition(":")[2], settings.webhook_secret],
+        # In process the token is the emulator's published demo key, which the repro hint gives.
+        secrets=[
+            *([settings.token, settings.token.partition(":")[2]] if settings.is_live else []),
+            settings.webhook_secret,
+        ],
         replay=replay_command(argv, settings.seed),
         repro_hint=repro_hint(settings),
     )

@@ -36,6 +36,7 @@ _HOP_BY_HOP = frozenset(
 _STALE_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 # A target that keeps answering 429 after this many waits gets its 429 judged like any answer.
 MAX_RATE_LIMITED_RETRIES = 30
+_EARLIEST_UNIX_RESET = 1_000_000_000  # September 2001
 
 
 class Pacer:
@@ -49,7 +50,7 @@ class Pacer:
 
     async def after(self, response: httpx.Response) -> bool:
         """Note the answer's rate-limit headers; True (after waiting) if it must be sent again."""
-        until_reset = _seconds_until_reset(response.headers)
+        until_reset = seconds_until_reset(response.headers)
         if response.status_code == 429:
             STATS.add("rate_limited")
             retry_after = _number(response.headers.get("retry-after"))
@@ -74,17 +75,25 @@ def _number(value: str | None) -> float | None:
     return number if number is not None and math.isfinite(number) and number >= 0 else None
 
 
-def _seconds_until_reset(headers: httpx.Headers) -> float | None:
-    """Seconds until `X-RateLimit-Reset` (a Unix time), at most a minute past any sane window."""
+def seconds_until_reset(headers: httpx.Headers) -> float | None:
+    """Seconds until `X-RateLimit-Reset`, at most an hour (past any sane window).
+
+    The spec makes it a Unix time; DialNexa has been seen sending the seconds left (`60`), so a
+    value no Unix time of this century can be is read as that.
+    """
     reset = _number(headers.get("x-ratelimit-reset"))
-    return None if reset is None else min(max(0.0, reset - time.time()), 3600.0)
+    if reset is None:
+        return None
+    left = reset if reset < _EARLIEST_UNIX_RESET else reset - time.time()
+    return min(max(0.0, left), 3600.0)
 
 
 class LiveGateway:
-    def __init__(self, base_url: str, guard: CallGuard, *, timeout: float) -> None:
+    def __init__(self, base_url: str, guard: CallGuard, *, token: str, timeout: float) -> None:
         parts = urlsplit(base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._guard = guard
+        self._run_authorization = f"Bearer {token}".encode("latin-1")
         self._timeout = timeout
         # Loading the CA bundle takes tens of milliseconds: once, not per request.
         self._tls = ssl.create_default_context()
@@ -100,7 +109,9 @@ class LiveGateway:
         path = raw_path.decode("latin-1")
         probe = False
         if is_create(method, path):
-            body, probe = self._guard.screen(body)
+            authorization = dict(scope["headers"]).get(b"authorization")
+            with_run_key = authorization == self._run_authorization
+            body, probe = self._guard.screen(body, with_run_key=with_run_key)
         url = self._origin + path
         if scope["query_string"]:
             url += "?" + scope["query_string"].decode("latin-1")

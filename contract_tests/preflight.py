@@ -4,11 +4,11 @@ its target, or whose every answer would be a conforming 401, has no verdict to g
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import httpx
 
+from contract_tests.gateway import seconds_until_reset
 from contract_tests.run_stats import requests_per_run
 from contract_tests.settings import current
 from contract_tests.target import Target
@@ -52,15 +52,19 @@ def _rate_limit_warning(response: httpx.Response) -> str | None:
     """Up front, when the target's rate limit makes this run long: how long to expect."""
     try:
         limit = int(response.headers["x-ratelimit-limit"])
-        reset = float(response.headers["x-ratelimit-reset"])
     except (KeyError, ValueError):
         return None
-    window = max(1.0, reset - time.time())
+    until_reset = seconds_until_reset(response.headers)
+    if until_reset is None:
+        return None
+    window = max(1.0, until_reset)
     needed = requests_per_run(current().max_examples)
     if limit <= 0 or needed <= limit:
         return None
-    minutes = math.ceil(needed / limit) * window / 60
+    seconds = math.ceil(needed / limit) * window
+    expected = f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
     return (
-        f"the target allows {limit} requests per {window:.0f} s window and this run sends about "
-        f"{needed}: expect it to take at least {minutes:.0f} min, waiting out the limit"
+        f"the target allows {limit} requests per {window:.0f} s window and a full run at "
+        f"--max-examples {current().max_examples} sends about {needed}: expect it to take at "
+        f"least {expected}, waiting out the limit (less with --only or -k)"
     )

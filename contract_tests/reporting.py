@@ -199,9 +199,10 @@ class ContractReport:
         if settings.is_live:
             lines.append(
                 f"calls: {STATS.calls_placed} schema-valid create(s) sent within "
-                f"--allow-calls {settings.allow_calls}; {STATS.probes} negative create(s) sent "
-                f"to a --to number as probes, {STATS.probes_accepted} wrongly accepted "
-                "(each spent a call of the budget)"
+                f"--allow-calls {settings.allow_calls}; {STATS.probes} probe(s) (creates a "
+                "conforming server refuses: a broken body, or no valid key) sent to a --to "
+                f"number, {STATS.probes_accepted} wrongly accepted (each spent a call of the "
+                "budget)"
             )
             lines.append(
                 f"rate limit: {STATS.rate_limited} answer(s) were 429 (waited out, sent again, "
@@ -211,7 +212,8 @@ class ContractReport:
         else:
             lines.append(
                 f"calls: this run created {STATS.calls_placed} call(s) with schema-valid "
-                f"requests; against a live server it needs --allow-calls {needed} to run in full"
+                "requests; against a live server it needs --allow-calls "
+                f"{max(needed, STATS.calls_placed)} to run in full"
             )
         return lines
 

@@ -44,7 +44,9 @@ class Target:
     def from_settings(cls, settings: Settings) -> Target:
         if settings.base_url is not None:
             guard = CallGuard(allow_calls=settings.allow_calls, destinations=settings.destinations)
-            gateway = LiveGateway(settings.base_url, guard, timeout=REQUEST_TIMEOUT)
+            gateway = LiveGateway(
+                settings.base_url, guard, token=settings.token, timeout=REQUEST_TIMEOUT
+            )
             return cls(settings, gateway, settings.base_url, guard)
         module_name, _, attribute = settings.app.partition(":")
         factory = getattr(importlib.import_module(module_name), attribute)

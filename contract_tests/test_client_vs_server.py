@@ -162,7 +162,11 @@ async def place_and_follow(api: Api) -> None:
 )
 def test_client_places_a_call_and_follows_it_to_the_end(mode: str) -> None:
     if not TARGET.can_place_calls:
-        pytest.skip("placing a call on a live server needs --allow-calls and --to")
+        pytest.skip(
+            "the --allow-calls budget is spent"
+            if current().allow_calls
+            else "placing a call on a live server needs --allow-calls and --to"
+        )
     run(mode, place_and_follow)
 
 

@@ -25,18 +25,19 @@ TICK_SEC = 3.0
 def may_send(case: Case[Any]) -> bool:
     """Whether the case may go to the target; against a live one, aims creates at `--to`.
 
-    A schema-valid create places a call, so it goes out only while the `--allow-calls` budget
-    lasts, to a `--to` destination, with the run's agent, `--agent-version` and `--from` (else
-    the workspace's defaults). A negative create that breaks a rule besides its destination goes
-    to a `--to` destination as well, so that only that rule can explain a refusal; the gateway's
-    guard charges it to the budget only if the server wrongly accepts it. Any other create is kept
-    off the `--to` numbers and the guard keeps it from dialling anyone.
+    A create with a schema-valid body places a call (whatever else of the request schemathesis
+    made negative: a server may wrongly let a bad header or query through), so it goes out only
+    while the `--allow-calls` budget lasts, to a `--to` destination, with the run's agent,
+    `--agent-version` and `--from` (else the workspace's defaults). A create whose body breaks a
+    rule goes to a `--to` destination with the run's agent, version and caller ID as well, where
+    that keeps the rule broken, so that only that rule can explain a refusal; the gateway's guard
+    charges it to the budget only if the server wrongly accepts it. Any other create is kept off
+    the `--to` numbers and the guard keeps it from dialling anyone.
     """
     body: Any = case.body
     if not is_create(case.method, case.formatted_path) or not isinstance(body, dict):
         return True
-    settings = current()
-    if case.meta is None or not case.meta.generation.mode.is_positive:
+    if not is_valid_create(body):
         if TARGET.guard is not None:
             _aim_probe(body, TARGET.guard)
         return True
@@ -44,26 +45,41 @@ def may_send(case: Case[Any]) -> bool:
         STATS.add("creates_held")
         return False
     STATS.add("calls_placed")
-    if not TARGET.is_live:
-        return True
-    body["agent_id"] = settings.agent_id
-    for name, value in (
-        ("agent_version_number", settings.agent_version),
-        ("from_phone_number", settings.from_number),
-    ):
-        if value is None:
-            body.pop(name, None)
-        else:
-            body[name] = value
+    if TARGET.is_live:
+        for name, value in _run_values(body["to_phone_number"]).items():
+            _set(body, name, value)
     return True
+
+
+def _run_values(destination: str) -> dict[str, Any]:
+    """The fields an allowed call takes from the run (None: left out, the workspace's default)."""
+    settings = current()
+    return {
+        "to_phone_number": destination,
+        "agent_id": settings.agent_id,
+        "agent_version_number": settings.agent_version,
+        "from_phone_number": settings.from_number,
+    }
+
+
+def _set(body: dict[str, Any], name: str, value: Any) -> None:
+    if value is None:
+        body.pop(name, None)
+    else:
+        body[name] = value
 
 
 def _aim_probe(body: dict[str, Any], guard: CallGuard) -> None:
     destination = guard.probe_destination()
-    if destination is not None and not is_valid_create({**body, "to_phone_number": destination}):
-        body["to_phone_number"] = destination
-    elif body.get("to_phone_number") in current().destinations:
-        body["to_phone_number"] = UNDIALABLE
+    if destination is None:
+        if body.get("to_phone_number") in current().destinations:
+            body["to_phone_number"] = UNDIALABLE
+        return
+    for name, value in _run_values(destination).items():
+        aimed = dict(body)
+        _set(aimed, name, value)
+        if not is_valid_create(aimed):  # the rule under test still broken: take the run's value
+            _set(body, name, value)
 
 
 @schema.parametrize()

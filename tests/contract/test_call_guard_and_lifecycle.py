@@ -58,6 +58,15 @@ def test_a_probe_holds_a_call_of_the_budget_and_keeps_it_only_if_accepted() -> N
     assert sent(guard, probe) == {**probe, "to_phone_number": UNDIALABLE}
 
 
+def test_a_create_without_the_runs_key_is_a_probe() -> None:
+    guard = CallGuard(allow_calls=1, destinations=[ALLOWED])
+    keyless = guard.screen(json.dumps(a_call(ALLOWED)).encode(), with_run_key=False)
+    assert keyless.probe and json.loads(keyless.body) == a_call(ALLOWED)
+    guard.settle_probe(accepted=False)  # refused for its key, as it must be: nothing spent
+    assert guard.can_place
+    assert not guard.screen(json.dumps(a_call(ALLOWED)).encode()).probe
+
+
 def test_without_destinations_nothing_can_be_placed() -> None:
     guard = CallGuard(allow_calls=5, destinations=[])
     assert not guard.can_place

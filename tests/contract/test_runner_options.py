@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
 
 from contract_tests import cli
 from contract_tests.settings import Settings
-from tests.contract.conftest import ROOT
+from tests.contract.conftest import QUICK, ROOT, run_suite
 
 
 def test_help_documents_every_option() -> None:
@@ -26,6 +27,27 @@ def test_help_documents_every_option() -> None:
     ):  # fmt: skip
         assert option in completed.stdout
     assert "DIALNEXA_API_KEY" in completed.stdout and "CONTRACT_BASE_URL" in completed.stdout
+
+
+# Each exit status as --help and the README word it (test_exit_statuses.py proves each).
+EXIT_STATUSES = {
+    cli.CONFORMS: ("everything that ran conforms", "when everything that ran conforms"),
+    cli.DOES_NOT_CONFORM: ("something does not conform", "when something does not"),
+    cli.BAD_OPTIONS: ("bad options", "for bad options"),
+    cli.UNREACHABLE: ("could not reach the target", "when it could not reach the target"),
+    cli.KEY_REJECTED: ("the target rejected the API key", "when the target rejected the API key"),
+    cli.NOTHING_RAN: ("no test was selected", "when no test was selected"),
+    cli.SUITE_ERROR: ("the suite itself failed", "when the suite itself failed"),
+    cli.INTERRUPTED: ("interrupted (Ctrl+C)", "when interrupted"),
+}
+
+
+def test_every_exit_status_is_in_help_and_the_readme() -> None:
+    helped = cli.DESCRIPTION
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for status, (in_help, in_readme) in EXIT_STATUSES.items():
+        assert re.search(rf"^  {status} +{re.escape(in_help)}", helped, re.MULTILINE), status
+        assert f"{status} {in_readme}" in readme, status
 
 
 @pytest.mark.parametrize(
@@ -94,6 +116,18 @@ def test_without_options_the_embedded_emulator_is_tested_whatever_the_clients_va
     assert not settings.is_live
     assert settings.token == "kid_demo:sk_demo_secret"  # the key is for live targets only
     assert settings.describe() == "the embedded emulator (in process)"
+
+
+def test_the_clients_variables_do_not_retarget_a_run() -> None:
+    """Run as a user whose shell is set up for the client: the embedded emulator is tested (the
+    client's URL answers nothing, so a run sent there would stop as unreachable)."""
+    client_env = {"DIALNEXA_BASE_URL": "http://127.0.0.1:9/v1", "DIALNEXA_API_KEY": "kid_p:sk_p"}
+    run = run_suite(*QUICK, "--", "-k", "no_test_has_this_name", env=client_env)
+    assert (
+        run.output.splitlines()[0]
+        == "DialNexa contract suite against the embedded emulator (in process)"
+    )
+    assert run.returncode == cli.NOTHING_RAN, run.output  # got past the preflight
 
 
 def test_a_live_target_comes_from_the_suites_own_variable(monkeypatch: pytest.MonkeyPatch) -> None:
