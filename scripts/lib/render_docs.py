@@ -81,8 +81,25 @@ def chromium() -> str:
     return shutil.which("chromium") or "chromium"
 
 
+ATTEMPTS = 5
+
+
 def rendered_text(page: Path) -> str:
-    """What a reader of the page sees, once every section is shown."""
+    """What a reader of the page sees, once every section is shown.
+
+    Now and then (about one render in eight here, sometimes twice running) headless Redoc stops after the page's header
+    and never draws an operation, whatever the reader script does; such a render is done again,
+    up to ATTEMPTS times. A page that draws operations is never rendered twice, so a section that
+    is really missing is still reported.
+    """
+    for _ in range(ATTEMPTS):
+        text = _render_once(page)
+        if "\nResponses\n" in text:  # Redoc drew at least one operation
+            break
+    return text
+
+
+def _render_once(page: Path) -> str:
     html = page.read_text(encoding="utf-8")
     end = html.rindex("</body>")  # the last one: the inlined bundle contains the string too
     binary = chromium()
