@@ -87,10 +87,10 @@ ATTEMPTS = 5
 def rendered_text(page: Path) -> str:
     """What a reader of the page sees, once every section is shown.
 
-    Now and then (about one render in eight here, sometimes twice running) headless Redoc stops after the page's header
-    and never draws an operation, whatever the reader script does; such a render is done again,
-    up to ATTEMPTS times. A page that draws operations is never rendered twice, so a section that
-    is really missing is still reported.
+    Now and then (about one render in eight here, sometimes twice running) headless Redoc stops
+    after the page's header and never draws an operation, whatever the reader script does; such a
+    render is done again, up to ATTEMPTS times. A page that draws operations is never rendered
+    twice, so a section that is really missing is still reported.
     """
     for _ in range(ATTEMPTS):
         text = _render_once(page)
