@@ -81,6 +81,7 @@ class Journal:
         )
         path: str = scope["path"]
         query: bytes = scope["query_string"]
+        body = body if self.bodies else None  # a body not kept needs no scrubbing
         if self._secrets:
             headers, path, query, body = self._scrubbed(headers, path, query, body)
         self._records.append(
@@ -97,7 +98,7 @@ class Journal:
                 fault_id,
                 time.perf_counter() - started,
                 headers,
-                body if self.bodies else None,
+                body,
             )
         )
 
