@@ -19,7 +19,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +129,9 @@ class WebhookFault:
     event: str | None
     endpoint_id: str | None
     delay_sec: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +318,20 @@ class Webhooks:
             )
             self._faults.append(fault)
         return fault.id
+
+    def faults(self) -> list[WebhookFault]:
+        """The armed faults, oldest (first to strike) first."""
+        with self._cond:
+            return [replace(fault) for fault in self._faults]
+
+    def remove_fault(self, fault_id: str) -> bool:
+        """Disarm one fault; False if no such fault is armed."""
+        with self._cond:
+            for fault in self._faults:
+                if fault.id == fault_id:
+                    self._faults.remove(fault)
+                    return True
+        return False
 
     def clear_faults(self) -> None:
         with self._cond:

@@ -63,6 +63,17 @@ async def arm_fault(call: ControlRequest) -> Response:
     return JSONResponse({"id": fault_id}, status_code=201)
 
 
+async def list_faults(call: ControlRequest) -> Response:
+    return JSONResponse([fault.to_json() for fault in call.emulator.webhooks.faults()])
+
+
+async def disarm_fault(call: ControlRequest) -> Response:
+    fault_id = call.path["fault_id"]
+    if not call.emulator.webhooks.remove_fault(fault_id):
+        raise ApiError(404, f"No armed webhook fault {fault_id}")
+    return Response(status_code=_NO_CONTENT)
+
+
 async def clear_faults(call: ControlRequest) -> Response:
     call.emulator.webhooks.clear_faults()
     return Response(status_code=_NO_CONTENT)
@@ -85,6 +96,8 @@ WEBHOOK_HANDLERS: dict[str, ControlHandler] = {
     "removeWebhookEndpoint": remove_endpoint,
     "listWebhookDeliveries": list_deliveries,
     "flushWebhooks": flush,
+    "listWebhookFaults": list_faults,
     "armWebhookFault": arm_fault,
+    "disarmWebhookFault": disarm_fault,
     "clearWebhookFaults": clear_faults,
 }

@@ -431,8 +431,41 @@ def test_the_served_description_has_every_webhook_route(control: httpx.Client) -
         "/webhooks/endpoints/{endpoint_id}": ["delete"],
         "/webhooks/deliveries": ["get"],
         "/webhooks/flush": ["post"],
-        "/webhooks/faults": ["delete", "post"],
+        "/webhooks/faults": ["delete", "get", "post"],
+        "/webhooks/faults/{fault_id}": ["delete"],
     }
+
+
+def test_armed_webhook_faults_are_listed_and_disarmed_one_by_one(control: httpx.Client) -> None:
+    first = control.post("/webhooks/faults", json={"kind": "duplicate", "count": 2}).json()["id"]
+    second = control.post(
+        "/webhooks/faults", json={"kind": "delay", "delay_sec": 30, "event": "call_ended"}
+    ).json()["id"]
+
+    assert control.get("/webhooks/faults").json() == [
+        {
+            "id": first,
+            "kind": "duplicate",
+            "remaining": 2,
+            "event": None,
+            "endpoint_id": None,
+            "delay_sec": 0,
+        },
+        {
+            "id": second,
+            "kind": "delay",
+            "remaining": 1,
+            "event": "call_ended",
+            "endpoint_id": None,
+            "delay_sec": 30,
+        },
+    ]
+    assert control.delete(f"/webhooks/faults/{first}").status_code == 204
+    assert [fault["id"] for fault in control.get("/webhooks/faults").json()] == [second]
+    message = error_message(control.delete(f"/webhooks/faults/{first}"), 404)
+    assert message == f"No armed webhook fault {first}"
+    assert control.delete("/webhooks/faults").status_code == 204
+    assert control.get("/webhooks/faults").json() == []
 
 
 @pytest.mark.parametrize(
