@@ -47,7 +47,8 @@ def _created_call(case: Case[Any], response: Response) -> dict[str, Any] | None:
     return body
 
 
-def _same(name: str, left: object, right: object) -> bool:
+def same_value(name: str, left: object, right: object) -> bool:
+    """Whether two values of a call field say the same (instants as instants, no metadata as {})."""
     if name == "metadata":  # optional: absent and empty say the same
         return (left or {}) == (right or {})
     if name in _DATE_TIME_FIELDS and isinstance(left, str) and isinstance(right, str):
@@ -64,7 +65,7 @@ def _differences(
     return [
         f"  {name}: expected {expected.get(name)!r}, got {actual.get(name)!r}"
         for name in fields
-        if not _same(name, expected.get(name), actual.get(name))
+        if not same_value(name, expected.get(name), actual.get(name))
     ]
 
 

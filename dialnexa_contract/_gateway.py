@@ -4,14 +4,19 @@ Schemathesis (cases, checks' probes, stateful runs) and the generated client all
 as they talk to the embedded emulator, so every request of a live run passes `CallGuard.screen`:
 a guard no sender can go around, and no code path that differs between the two kinds of target.
 
-It also paces the run by the target's rate limit (`Pacer`): a 429 is waited out and the request
-sent again, so no check ever judges an operation by a throttled answer.
+It also paces the run by the target's rate limit (`Pacer`): a 429 that is the answer the spec
+describes is waited out and the request sent again, so no check judges an operation by a
+throttled answer; a 429 that is not (no `Retry-After`, say) is handed on to the checks, which
+fail it. The time the target took to answer (the last attempt alone) travels with the response,
+so waiting is never counted as response time.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import ssl
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -21,6 +26,11 @@ import anyio
 import httpx
 
 from dialnexa_contract._call_guard import CallGuard, is_create
+from dialnexa_contract._rate_limit_answers import (
+    UPSTREAM_ELAPSED,
+    gateway_in_use,
+    rate_limited_problems,
+)
 from dialnexa_contract._run_stats import STATS
 
 Scope = MutableMapping[str, Any]
@@ -33,10 +43,35 @@ _HOP_BY_HOP = frozenset(
     {"host", "connection", "keep-alive", "transfer-encoding", "te", "upgrade", "content-length"}
 )
 # httpx hands over a decoded body, so its original encoding and length no longer apply.
-_STALE_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+# (And the suite's own header, which only the gateway may set.)
+_STALE_RESPONSE_HEADERS = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", UPSTREAM_ELAPSED}
+)
 # A target that keeps answering 429 after this many waits gets its 429 judged like any answer.
 MAX_RATE_LIMITED_RETRIES = 30
 _EARLIEST_UNIX_RESET = 1_000_000_000  # September 2001
+
+
+class _Waiting:
+    """Wall-clock time during which at least one request waited: waits that overlap (concurrent
+    requests of the client-server part) count once, so the total is never more than the run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._since = 0.0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._waiting == 0:
+                self._since = time.monotonic()
+            self._waiting += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._waiting -= 1
+            if self._waiting == 0:
+                STATS.add("waited_sec", time.monotonic() - self._since)
 
 
 class Pacer:
@@ -44,27 +79,38 @@ class Pacer:
 
     def __init__(self) -> None:
         self._resume_at = 0.0  # time.monotonic() before which the window has no request left
+        self._waiting = _Waiting()
 
     async def wait_turn(self) -> None:
         await self._sleep(self._resume_at - time.monotonic())
 
     async def after(self, response: httpx.Response) -> bool:
-        """Note the answer's rate-limit headers; True (after waiting) if it must be sent again."""
+        """Note the answer's rate-limit headers; True (after waiting) if it must be sent again.
+
+        A 429 is waited out only when it is the answer the spec describes: one without the
+        headers that say when to come back is a failure for the checks to report, not a wait.
+        """
         until_reset = seconds_until_reset(response.headers)
         if response.status_code == 429:
+            try:
+                body = response.json()
+            except (ValueError, json.JSONDecodeError):
+                body = None
+            if rate_limited_problems(response.headers, body):
+                STATS.add("rate_limited_judged")
+                return False
             STATS.add("rate_limited")
             retry_after = _number(response.headers.get("retry-after"))
             await self._sleep(retry_after if retry_after is not None else until_reset or 1.0)
             return True
         if response.headers.get("x-ratelimit-remaining") == "0" and until_reset:
-            self._resume_at = time.monotonic() + until_reset
+            self._resume_at = max(self._resume_at, time.monotonic() + until_reset)
         return False
 
-    @staticmethod
-    async def _sleep(seconds: float) -> None:
+    async def _sleep(self, seconds: float) -> None:
         if seconds > 0:
-            STATS.add("waited_sec", seconds)
-            await anyio.sleep(seconds)
+            with self._waiting:
+                await anyio.sleep(seconds)
 
 
 def _number(value: str | None) -> float | None:
@@ -98,6 +144,7 @@ class LiveGateway:
         # Loading the CA bundle takes tens of milliseconds: once, not per request.
         self._tls = ssl.create_default_context()
         self.pacer = Pacer()
+        gateway_in_use()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -124,7 +171,9 @@ class LiveGateway:
             for _ in range(MAX_RATE_LIMITED_RETRIES + 1):
                 await self.pacer.wait_turn()
                 STATS.add("requests")
+                sent_at = time.perf_counter()
                 response = await client.request(method, url, headers=headers, content=body)
+                upstream_sec = time.perf_counter() - sent_at
                 if not await self.pacer.after(response):
                     break
         if probe:
@@ -136,9 +185,12 @@ class LiveGateway:
                 "type": "http.response.start",
                 "status": response.status_code,
                 "headers": [
-                    (name, value)
-                    for name, value in response.headers.raw
-                    if name.decode("latin-1").lower() not in _STALE_RESPONSE_HEADERS
+                    *(
+                        (name, value)
+                        for name, value in response.headers.raw
+                        if name.decode("latin-1").lower() not in _STALE_RESPONSE_HEADERS
+                    ),
+                    (UPSTREAM_ELAPSED.encode(), f"{upstream_sec:.6f}".encode()),
                 ],
             }
         )

@@ -1,4 +1,5 @@
-"""The call lifecycle the spec describes: created -> initiated -> sent -> received -> final.
+"""The call lifecycle the spec describes: created -> initiated -> sent -> received -> final
+(`CallStatus`: its enum's order, and its `x-final-values`).
 
 A call may skip steps (a call that cannot be placed goes straight to `failed`), but never moves
 back, and a final status never changes.
@@ -6,10 +7,13 @@ back, and a final status never changes.
 
 from __future__ import annotations
 
-IN_FLIGHT = ("created", "initiated", "sent", "received")
-FINAL = frozenset(
-    {"completed", "did_not_pick", "busy", "no_answer", "failed", "cancelled", "retry_expired"}
-)
+from dialnexa_contract._spec import load_spec
+
+# The spec states the rule: a status in `x-final-values` never changes; the others are in flight,
+# in the order the enum lists them.
+_STATUS = load_spec()["components"]["schemas"]["CallStatus"]
+FINAL = frozenset(_STATUS["x-final-values"])
+IN_FLIGHT = tuple(status for status in _STATUS["enum"] if status not in FINAL)
 
 
 def _rank(status: str) -> int | None:

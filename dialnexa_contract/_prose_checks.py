@@ -42,7 +42,7 @@ LIMIT_MAX = 200
 PAGE_MAX = 1_000_000
 
 
-def _list_default(name: str) -> int:
+def list_default(name: str) -> int:
     path, method = find_operation("listCalls")
     for parameter in load_spec()["paths"][path][method]["parameters"]:
         if parameter["name"] == name:
@@ -58,7 +58,7 @@ def _listed(case: Case[Any], response: Response) -> list[Any] | None:
     return body if isinstance(body, list) else None
 
 
-def _int(value: object, default: int) -> int | None:
+def query_int(value: object, default: int) -> int | None:
     """A query value as the integer the server read; None when it is not one."""
     if value is None:
         return default
@@ -69,7 +69,7 @@ def _int(value: object, default: int) -> int | None:
     return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
-def _instant(value: object) -> datetime | None:
+def instant(value: object) -> datetime | None:
     if not isinstance(value, str) or not _RFC3339.match(value):
         return None
     try:
@@ -96,7 +96,7 @@ def list_newest_first(ctx: CheckContext, response: Response, case: Case[Any]) ->
         return True
     stamped: list[tuple[Any, datetime]] = []
     for call in calls:
-        at = _instant(call.get("created_at")) if isinstance(call, dict) else None
+        at = instant(call.get("created_at")) if isinstance(call, dict) else None
         if at is not None:
             stamped.append((call.get("id"), at))
     problems = [
@@ -151,7 +151,7 @@ def list_page_within_limit(ctx: CheckContext, response: Response, case: Case[Any
     Deliberately accepted: any shorter page, an empty one included.
     """
     calls = _listed(case, response)
-    limit = _int((case.query or {}).get("limit"), _list_default("limit"))
+    limit = query_int((case.query or {}).get("limit"), list_default("limit"))
     if calls is None or limit is None:
         return True
     if len(calls) > limit:
@@ -166,32 +166,59 @@ def _ids(answer: Response | None) -> list[Any] | None:
     return [call.get("id") if isinstance(call, dict) else call for call in body]
 
 
+# Tries at a still snapshot of two pages before a moving list is left unjudged.
+_SNAPSHOT_TRIES = 3
+_Snapshot = tuple[list[Any], list[Any], list[Any] | None]
+
+
+def _two_pages(
+    case: Case[Any], response: Response, query: dict[str, Any], page: int, limit: int
+) -> _Snapshot | None:
+    """Pages `page` and `page+1` (and the wider page holding both), read while the list stood
+    still: both pages are read again after the rest, and must not have changed. A call created,
+    or leaving or entering a filter, in between changes one of them (every change that could
+    make the pages disagree moves a call through them), so the snapshot is retaken; None when no
+    try stood still, or an answer is not a page (other checks judge it)."""
+    ids = _ids(response)
+    for _ in range(_SNAPSHOT_TRIES):
+        following = _ids(follow_up(case, response, "listCalls", query={**query, "page": page + 1}))
+        if ids is None or following is None:
+            return None  # no credentials to follow up with, or an answer other checks judge
+        combined = None
+        if page % 2 == 1 and 2 * limit <= LIMIT_MAX:
+            wider = {**query, "page": (page + 1) // 2, "limit": 2 * limit}
+            combined = _ids(follow_up(case, response, "listCalls", query=wider))
+        again = _ids(follow_up(case, response, "listCalls", query=query))
+        following_again = _ids(
+            follow_up(case, response, "listCalls", query={**query, "page": page + 1})
+        )
+        if again == ids and following_again == following:
+            return ids, following, combined
+        ids = again
+    return None
+
+
 @schemathesis.check
 def list_pages_continue(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """After a full listCalls page, the next page continues it: no call repeats, and pages `p`
     and `p+1` of `limit` calls are page `(p+1)/2` of `2*limit` calls (no call skipped).
 
-    Deliberately accepted: any list that changed meanwhile (a call was created between the
-    requests: the page is fetched again last, and if it differs nothing is judged); a last page
-    (fewer than `limit` calls), after which nothing must follow; the two pages holding the wider
+    Deliberately accepted: a list that moves meanwhile (calls created, or moving into or out of
+    a status filter in real time): both pages are read again after the others and the pages are
+    judged only as a snapshot that stood still, retaken up to 3 times; a last page (fewer than
+    `limit` calls; PagePastTheEndIsEmpty judges what follows it); the two pages holding the wider
     page's calls in another order (calls created at the same instant may come in any order).
     """
     calls = _listed(case, response)
     query = dict(case.query or {})
-    page = _int(query.get("page"), _list_default("page"))
-    limit = _int(query.get("limit"), _list_default("limit"))
+    page = query_int(query.get("page"), list_default("page"))
+    limit = query_int(query.get("limit"), list_default("limit"))
     if calls is None or page is None or limit is None or len(calls) != limit or page >= PAGE_MAX:
         return True
-    ids = _ids(response)
-    following = _ids(follow_up(case, response, "listCalls", query={**query, "page": page + 1}))
-    if ids is None or following is None:
-        return True  # no credentials to follow up with, or an answer other checks judge
-    combined = None
-    if page % 2 == 1 and 2 * limit <= LIMIT_MAX:
-        wider = {**query, "page": (page + 1) // 2, "limit": 2 * limit}
-        combined = _ids(follow_up(case, response, "listCalls", query=wider))
-    if _ids(follow_up(case, response, "listCalls", query=query)) != ids:
-        return True  # the list moved under us
+    snapshot = _two_pages(case, response, query, page, limit)
+    if snapshot is None:
+        return True
+    ids, following, combined = snapshot
     problems = [
         f"  `{call_id}` is on page {page} and page {page + 1}"
         for call_id in ids
@@ -305,9 +332,9 @@ def _end_of_call_problems(call: dict[str, Any]) -> Iterator[str]:
     status = call["status"]
     for name in ("created_at", "ended_at"):
         value = call.get(name)
-        if isinstance(value, str) and _instant(value) is None:
+        if isinstance(value, str) and instant(value) is None:
             yield f"{name} {value!r} is not an RFC 3339 date-time with an offset"
-    ended, created = _instant(call.get("ended_at")), _instant(call.get("created_at"))
+    ended, created = instant(call.get("ended_at")), instant(call.get("created_at"))
     if ended is not None and created is not None and ended < created:
         yield f"ended_at {call['ended_at']} is before created_at {call['created_at']}"
     if status in FINAL and call.get("ended_at") is None:

@@ -205,9 +205,10 @@ class ContractReport:
                 "budget)"
             )
             lines.append(
-                f"rate limit: {STATS.rate_limited} answer(s) were 429 (waited out, sent again, "
-                f"never judged); {STATS.waited_sec:.1f}s spent waiting; "
-                f"{STATS.requests} request(s) sent"
+                f"rate limit: {STATS.rate_limited} answer(s) were 429 as the spec describes "
+                "(headers and envelope checked; waited out, sent again), "
+                f"{STATS.rate_limited_judged} other 429(s) judged by the checks; "
+                f"{STATS.waited_sec:.1f}s spent waiting; {STATS.requests} request(s) sent"
             )
         else:
             lines.append(

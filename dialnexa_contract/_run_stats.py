@@ -22,8 +22,11 @@ class RunStats:
     """Negative creates sent to an allowed destination (they ring only if wrongly accepted)."""
     probes_accepted: int = 0
     rate_limited: int = 0
-    """Answers that were 429: waited out and sent again, never judged."""
+    """429s as the spec describes them (headers and envelope checked): waited out, sent again."""
+    rate_limited_judged: int = 0
+    """429s lacking what the spec requires of one: handed to the checks, never waited out."""
     waited_sec: float = 0.0
+    """Wall-clock seconds during which the run waited out the target's rate limit."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, name: str, amount: float = 1) -> None:

@@ -10,7 +10,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from dialnexa_contract._settings import Settings
 from dialnexa_contract._spec import ROOT, SCHEMATHESIS_CONFIG_PATH, SPEC_PATH
-from dialnexa_contract._target import REQUEST_TIMEOUT, Target
+from dialnexa_contract._target import Target
 
 
 def schemathesis_config(settings: Settings) -> schemathesis.Config:
@@ -27,6 +27,6 @@ def load_server_schema(target: Target) -> OpenApiSchema:
     schema.config.update(
         base_url=target.base_url,
         headers={"Authorization": f"Bearer {target.settings.token}"},
-        request_timeout=REQUEST_TIMEOUT,
+        request_timeout=target.request_timeout,
     )
     return schema

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from dialnexa_contract._call_guard import CallGuard
 from dialnexa_contract._gateway import LiveGateway
+from dialnexa_contract._run_state import RUN
 from dialnexa_contract._settings import Settings, current
 from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
 
@@ -23,6 +24,9 @@ from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
 # (after putting the demo key in). In process, the host is only a name.
 EMBEDDED_BASE_URL = "http://127.0.0.1:8000/v1"
 REQUEST_TIMEOUT = 10.0
+# Against a live target the gateway times each attempt out after REQUEST_TIMEOUT; what reaches
+# it may also wait out the rate limit (up to an hour a wait), which is no reason to give up.
+PACED_REQUEST_TIMEOUT = 24 * 3600.0
 CONTROL_TIMEOUT = 180.0  # a webhook flush waits for receivers (each endpoint times out by 60 s)
 
 
@@ -50,11 +54,20 @@ class Target:
             return cls(settings, gateway, settings.base_url, guard)
         module_name, _, attribute = settings.app.partition(":")
         factory = getattr(importlib.import_module(module_name), attribute)
-        return cls(settings, factory(), EMBEDDED_BASE_URL)
+        target = cls(settings, factory(), EMBEDDED_BASE_URL)
+        emulator = target._emulator()
+        if emulator is not None:  # the checks of times read the target's own clock
+            RUN.target_clock = emulator.clock.now
+        return target
 
     @property
     def is_live(self) -> bool:
         return self.guard is not None
+
+    @property
+    def request_timeout(self) -> float:
+        """How long a request to `app` may take: the gateway's pacing included, when live."""
+        return PACED_REQUEST_TIMEOUT if self.is_live else REQUEST_TIMEOUT
 
     @property
     def can_place_calls(self) -> bool:
@@ -79,6 +92,8 @@ class Target:
             timeout=REQUEST_TIMEOUT,
         )
         self._has_control_plane = response.is_success
+        if response.is_success:
+            RUN.moved_clock(seconds)
         return response.is_success
 
     def reset(self) -> None:
@@ -87,6 +102,7 @@ class Target:
         emulator = self._emulator()
         if emulator is not None:
             emulator.reset()
+            RUN.forget_calls()
 
     def control_plane(self) -> httpx.Client | None:
         """A client of the emulator's `/_emulator/` routes: in process, or over HTTP when the run
@@ -108,7 +124,7 @@ class Target:
             transport=SyncASGITransport(self.app),
             base_url=self.base_url,
             headers=self._auth(token),
-            timeout=REQUEST_TIMEOUT,
+            timeout=self.request_timeout,
         )
 
     def async_http(self, token: str | None = None) -> httpx.AsyncClient:
@@ -116,7 +132,7 @@ class Target:
             transport=httpx.ASGITransport(self.app),
             base_url=self.base_url,
             headers=self._auth(token),
-            timeout=REQUEST_TIMEOUT,
+            timeout=self.request_timeout,
         )
 
     def _auth(self, token: str | None) -> dict[str, str]:

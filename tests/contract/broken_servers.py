@@ -82,9 +82,13 @@ class Broken:
     """The emulator with its requests and/or responses edited on the way through."""
 
     def __init__(
-        self, *, request: RequestEdit | None = None, response: ResponseEdit | None = None
+        self,
+        *,
+        request: RequestEdit | None = None,
+        response: ResponseEdit | None = None,
+        inner: Any = None,
     ) -> None:
-        self.inner = embedded_emulator()
+        self.inner = inner if inner is not None else embedded_emulator()
         self.state = self.inner.state  # the suite moves the emulator's clock through it
         self._request, self._response = request, response
         _make_history(self.inner)

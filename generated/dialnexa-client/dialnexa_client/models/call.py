@@ -37,6 +37,9 @@ class Call:
     `no_answer` mean it never connected; `failed` means it could not be placed; `cancelled` and
     `retry_expired` come from batch cancellation and retry expiry. New values may be added:
     treat an unknown value as "not final yet".
+
+    A status only moves forward, in the order above (steps may be skipped), and the final
+    statuses, listed in `x-final-values`, never change: a call in one of them keeps it.
      """
     agent_id: str
     """ ID of an agent of your workspace. """
@@ -46,16 +49,18 @@ class Call:
     number is a real, dialable number of its country.
      """
     created_at: datetime.datetime
-    """ When the call was created, ISO 8601 in UTC. """
+    """ When the call was created, ISO 8601 in UTC by the server's clock (never later than the answer's `Date`). """
     agent_version_number: int | Unset = UNSET
     """ The agent version the call runs with. Optional because DialNexa's completed-call example omits it. """
     from_phone_number: None | str | Unset = UNSET
     """ The caller ID shown. Optional because DialNexa's fresh-call example omits it; `null` when not yet assigned.
     """
     ended_at: datetime.datetime | None | Unset = UNSET
-    """ When the call reached a final status; `null` or absent while it is in flight. """
+    """ When the call reached a final status, ISO 8601 in UTC, not before `created_at`; `null` or absent while it is
+    in flight. """
     duration_sec: int | None | Unset = UNSET
-    """ Connected time in whole seconds, once the call has ended; `null` or absent before. """
+    """ Connected time in whole seconds, once the call has ended (at most the time from `created_at` to `ended_at`);
+    `null` or absent before. """
     transcript: None | str | Unset = UNSET
     """ Speaker-labelled transcript (`Agent:` / `User:` lines) once a connected call has ended; `null` or absent
     before and for calls that never connected. """

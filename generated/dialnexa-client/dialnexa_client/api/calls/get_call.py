@@ -100,7 +100,9 @@ def sync_detailed(
 
      Returns the current record of one call: its status and, once the call has ended, `ended_at`,
     `duration_sec` and the transcript. Prefer webhooks to polling; when polling, wait 5 to 10
-    seconds between requests. A call of another workspace is reported as not found.
+    seconds between requests. A call of another workspace is reported as not found. What a call
+    was created with (agent, agent version, caller ID, destination, metadata, `created_at`)
+    never changes; a created call stays readable (calls are kept, see `listCalls`).
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.
@@ -133,7 +135,9 @@ def sync(
 
      Returns the current record of one call: its status and, once the call has ended, `ended_at`,
     `duration_sec` and the transcript. Prefer webhooks to polling; when polling, wait 5 to 10
-    seconds between requests. A call of another workspace is reported as not found.
+    seconds between requests. A call of another workspace is reported as not found. What a call
+    was created with (agent, agent version, caller ID, destination, metadata, `created_at`)
+    never changes; a created call stays readable (calls are kept, see `listCalls`).
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.
@@ -167,7 +171,9 @@ async def asyncio_detailed(
 
      Returns the current record of one call: its status and, once the call has ended, `ended_at`,
     `duration_sec` and the transcript. Prefer webhooks to polling; when polling, wait 5 to 10
-    seconds between requests. A call of another workspace is reported as not found.
+    seconds between requests. A call of another workspace is reported as not found. What a call
+    was created with (agent, agent version, caller ID, destination, metadata, `created_at`)
+    never changes; a created call stays readable (calls are kept, see `listCalls`).
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.
@@ -200,7 +206,9 @@ async def asyncio(
 
      Returns the current record of one call: its status and, once the call has ended, `ended_at`,
     `duration_sec` and the transcript. Prefer webhooks to polling; when polling, wait 5 to 10
-    seconds between requests. A call of another workspace is reported as not found.
+    seconds between requests. A call of another workspace is reported as not found. What a call
+    was created with (agent, agent version, caller ID, destination, metadata, `created_at`)
+    never changes; a created call stays readable (calls are kept, see `listCalls`).
 
     Args:
         call_id (str): ID of a call, `call_` followed by letters and digits.

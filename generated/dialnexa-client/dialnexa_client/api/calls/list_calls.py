@@ -128,8 +128,12 @@ def sync_detailed(
     """List calls
 
      Returns the calls of the authenticated workspace, newest first, as a bare JSON array with no
-    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls.
-    Filters combine with AND; a filter given several values matches any of them.
+    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls; a
+    page past the last one is an empty array (200), not an error. Filters combine with AND; a
+    filter given several values matches any of them, and a filtered list holds every call that
+    matches, not some. Each call is listed as `getCall` returns it at that moment. Calls are
+    kept: a workspace's calls stay listed, and readable with `getCall`, with no retention
+    period (DialNexa publishes none, and its list pages through all of a workspace's calls).
 
     Args:
         page (int | Unset):  Default: 1.
@@ -176,8 +180,12 @@ def sync(
     """List calls
 
      Returns the calls of the authenticated workspace, newest first, as a bare JSON array with no
-    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls.
-    Filters combine with AND; a filter given several values matches any of them.
+    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls; a
+    page past the last one is an empty array (200), not an error. Filters combine with AND; a
+    filter given several values matches any of them, and a filtered list holds every call that
+    matches, not some. Each call is listed as `getCall` returns it at that moment. Calls are
+    kept: a workspace's calls stay listed, and readable with `getCall`, with no retention
+    period (DialNexa publishes none, and its list pages through all of a workspace's calls).
 
     Args:
         page (int | Unset):  Default: 1.
@@ -225,8 +233,12 @@ async def asyncio_detailed(
     """List calls
 
      Returns the calls of the authenticated workspace, newest first, as a bare JSON array with no
-    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls.
-    Filters combine with AND; a filter given several values matches any of them.
+    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls; a
+    page past the last one is an empty array (200), not an error. Filters combine with AND; a
+    filter given several values matches any of them, and a filtered list holds every call that
+    matches, not some. Each call is listed as `getCall` returns it at that moment. Calls are
+    kept: a workspace's calls stay listed, and readable with `getCall`, with no retention
+    period (DialNexa publishes none, and its list pages through all of a workspace's calls).
 
     Args:
         page (int | Unset):  Default: 1.
@@ -273,8 +285,12 @@ async def asyncio(
     """List calls
 
      Returns the calls of the authenticated workspace, newest first, as a bare JSON array with no
-    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls.
-    Filters combine with AND; a filter given several values matches any of them.
+    pagination envelope. Page forward with `page` until a page holds fewer than `limit` calls; a
+    page past the last one is an empty array (200), not an error. Filters combine with AND; a
+    filter given several values matches any of them, and a filtered list holds every call that
+    matches, not some. Each call is listed as `getCall` returns it at that moment. Calls are
+    kept: a workspace's calls stay listed, and readable with `getCall`, with no retention
+    period (DialNexa publishes none, and its list pages through all of a workspace's calls).
 
     Args:
         page (int | Unset):  Default: 1.

@@ -1,0 +1,463 @@
+"""Checks that hold one answer against another, and against the clock.
+
+Each answer can look right on its own while the server contradicts itself: a call that changes
+its destination between two reads, a list that drops a match another query shows, a `Z` time that
+is local time. These checks keep what the run saw (`_run_state.RUN`) and ask again where they
+must. Registered by `schemathesis_hooks` like the others, so `schemathesis run` runs them too.
+Every follow-up request goes out as the checked request's caller; each check that sends them has a
+per-run cap, so a rate-limited target pays little for them (the docstrings say what is accepted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import schemathesis
+from schemathesis import Case, CheckContext, Response
+
+from dialnexa_contract._domain_checks import (
+    calls_in,
+    follow_up,
+    json_body,
+    operation_id,
+    same_value,
+)
+from dialnexa_contract._lifecycle import FINAL, transition_error
+from dialnexa_contract._prose_checks import LIMIT_MAX, PAGE_MAX, instant, list_default, query_int
+from dialnexa_contract._run_state import CREATION_FIELDS, PINNED_FIELDS, RUN, CreatedCall
+from dialnexa_contract._spec import load_spec
+
+# Clocks drift and a Date header has whole seconds; a time zone taken for UTC is an hour or more.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+# Fields that are null while a call is in flight and set once it ends.
+END_FIELDS = frozenset({"ended_at", "duration_sec", "transcript"})
+# Follow-up budgets per run (per check instance): enough to judge, little against a rate limit.
+FOUND_LOOKUPS = 120
+LIST_GET_COMPARISONS = 60
+FILTER_QUERIES_JUDGED = 8
+PAGES_PAST_THE_END = 12
+_SEARCH_PAGES = 3
+
+
+def _call_fields() -> frozenset[str]:
+    return frozenset(load_spec()["components"]["schemas"]["Call"]["properties"])
+
+
+def _fail(title: str, problems: list[str]) -> None:
+    if problems:
+        raise AssertionError(title + ":\n" + "\n".join(problems))
+
+
+def _records(answer: Response | None) -> list[dict[str, Any]] | None:
+    """The call records of a 200 list answer; None for any other answer."""
+    if answer is None or answer.status_code != 200:
+        return None
+    body = json_body(answer)
+    if not isinstance(body, list):
+        return None
+    return [call for call in body if isinstance(call, dict)]
+
+
+def creation_disagreements(created: CreatedCall, later: dict[str, Any]) -> Iterator[str]:
+    """How a later record of a created call differs from what it was created with."""
+    for name in CREATION_FIELDS:
+        if name not in later:
+            continue  # an optional field left out of this record: the schema checks judge it
+        now = later[name]
+        if name == "metadata":
+            before = created.requested.get("metadata")
+        elif created.record.get(name) is not None:
+            before = created.record[name]
+        elif name in PINNED_FIELDS and created.requested.get(name) is not None:
+            before = created.requested[name]
+        else:
+            continue  # not known at creation (a caller ID assigned later): any value
+        if not same_value(name, before, now):
+            yield f"{name} is {now!r}, it was {before!r} when the call was created"
+
+
+@schemathesis.check
+def calls_keep_what_they_were_created_with(
+    ctx: CheckContext, response: Response, case: Case[Any]
+) -> bool | None:
+    """Whenever getCall or listCalls shows a call the run created, its agent, pinned agent
+    version, caller ID, destination, metadata and creation time are what they were at creation
+    (what the 201 said; what the create asked, for fields the 201 left out).
+
+    Deliberately accepted: a record that leaves an optional field out; a caller ID or version the
+    201 did not give and the create did not pin, appearing later with any value; absent and empty
+    `metadata` as the same; one instant written with another offset or precision.
+    """
+    if operation_id(case) == "createCall":
+        body = json_body(response)
+        ok = response.status_code == 201 and isinstance(body, dict)
+        if ok and isinstance(case.body, dict) and isinstance(body.get("id"), str):
+            RUN.created_call(case.body, body)
+        return True
+    created = [call for call in calls_in(case, response) if call["id"] in RUN.created]
+    if not created:
+        return True
+    problems = [
+        f"  `{call['id']}`: {problem}"
+        for call in created
+        for problem in creation_disagreements(RUN.created[call["id"]], call)
+    ]
+    _fail("A call is not what it was created as", problems)
+    return None
+
+
+def _find_unfiltered(case: Case[Any], response: Response, call: dict[str, Any]) -> str | None:
+    """Why an unfiltered listCalls does not show the call; None when it does (or cannot say)."""
+    created = instant(call.get("created_at"))
+    for page in range(1, _SEARCH_PAGES + 1):
+        answer = follow_up(
+            case, response, "listCalls", query={"page": page, "limit": LIST_LIMIT_SEARCH}
+        )
+        records = _records(answer)
+        if records is None:
+            return None  # no credentials, or an answer the list checks judge
+        if any(record.get("id") == call["id"] for record in records):
+            return None
+        oldest = instant(records[-1].get("created_at")) if records else None
+        if len(records) < LIST_LIMIT_SEARCH or (created and oldest and oldest < created):
+            break
+    return "an unfiltered listCalls made after the create does not show it"
+
+
+LIST_LIMIT_SEARCH = LIMIT_MAX
+
+
+@schemathesis.check
+class CreatedCallsCanBeFound:
+    """A call the run created can be found: an unfiltered listCalls made after the create shows
+    it, and it stays readable for the run (each create also reads an earlier created call again,
+    in turn, and finds it with what it was created with).
+
+    Deliberately accepted: the call on any of the first pages (other clients of the workspace may
+    create calls meanwhile); the list's other calls, in any state; nothing is asked of calls the
+    target was told to forget (the embedded emulator between scenarios).
+    """
+
+    def __init__(self) -> None:
+        self._lookups = 0
+
+    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+        body = json_body(response)
+        if (
+            operation_id(case) != "createCall"
+            or response.status_code != 201
+            or not isinstance(body, dict)
+            or not isinstance(body.get("id"), str)
+            or self._lookups >= FOUND_LOOKUPS
+        ):
+            return True
+        self._lookups += 1
+        problems = []
+        missing = _find_unfiltered(case, response, body)
+        if missing:
+            problems.append(f"  `{body['id']}` (just created): {missing}")
+        earlier = RUN.next_to_recheck(but=body["id"])
+        if earlier is not None:
+            answer = follow_up(case, response, "getCall", path_parameters={"call_id": earlier.id})
+            record = json_body(answer) if answer is not None else None
+            if answer is not None and answer.status_code != 200:
+                problems.append(
+                    f"  `{earlier.id}` (created earlier in the run): getCall answered "
+                    f"{answer.status_code}; a created call stays readable"
+                )
+            elif isinstance(record, dict):
+                problems += [
+                    f"  `{earlier.id}` (created earlier in the run): {problem}"
+                    for problem in creation_disagreements(earlier, record)
+                ]
+        _fail("A call the run created cannot be found as created", problems)
+        return None
+
+
+def _list_vs_get(listed: dict[str, Any], got: dict[str, Any]) -> Iterator[str]:
+    moved = transition_error(str(listed.get("status")), str(got.get("status")))
+    if moved:
+        yield f"status: listCalls said `{listed.get('status')}`, getCall then said: {moved}"
+    ended_meanwhile = listed.get("status") not in FINAL and got.get("status") in FINAL
+    for name in sorted(_call_fields() - {"status"}):
+        if name not in listed or name not in got:
+            continue  # a field one of them leaves out: nothing to compare
+        if name in END_FIELDS and ended_meanwhile:
+            continue
+        if not same_value(name, listed[name], got[name]):
+            yield f"{name}: listCalls says {listed[name]!r}, getCall {got[name]!r}"
+
+
+@schemathesis.check
+class ListAgreesWithGet:
+    """What listCalls returns for a call is what getCall returns for it right after: each listed
+    page has one of its calls (in turn) fetched and compared field by field.
+
+    Deliberately accepted: the status moving forward between the two answers (a call moves on
+    its own), and the end-of-call fields appearing when it ended meanwhile; a field only one of
+    the two answers gives; fields the spec does not name (they "should be ignored"); instants
+    written differently.
+    """
+
+    def __init__(self) -> None:
+        self._compared = 0
+
+    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+        records = _records(response) if operation_id(case) == "listCalls" else None
+        if not records or self._compared >= LIST_GET_COMPARISONS:
+            return True
+        listed = records[self._compared % len(records)]
+        self._compared += 1
+        if not isinstance(listed.get("id"), str):
+            return True
+        answer = follow_up(case, response, "getCall", path_parameters={"call_id": listed["id"]})
+        if answer is None:
+            return True
+        got = json_body(answer)
+        if answer.status_code != 200 or not isinstance(got, dict):
+            raise AssertionError(
+                f"listCalls lists `{listed['id']}`, and getCall for it answered "
+                f"{answer.status_code}"
+            )
+        _fail(
+            f"listCalls and getCall disagree on `{listed['id']}`", list(_list_vs_get(listed, got))
+        )
+        return None
+
+
+def _filters(query: dict[str, Any]) -> dict[str, Any]:
+    """The answered query's filters, as the spec reads them; {} when one is not a valid value."""
+    filters: dict[str, Any] = {}
+    for name in ("agent_id", "to_phone_number"):
+        if isinstance(query.get(name), str):
+            filters[name] = query[name]
+        elif name in query:
+            return {}
+    statuses = query.get("status")
+    statuses = [statuses] if isinstance(statuses, str) else statuses
+    if isinstance(statuses, list) and statuses and all(isinstance(s, str) for s in statuses):
+        filters["status"] = list(dict.fromkeys(statuses))
+    elif statuses is not None:
+        return {}
+    return filters
+
+
+def _matches(call: dict[str, Any], filters: dict[str, Any]) -> bool:
+    return all(
+        call.get(name) in value if name == "status" else call.get(name) == value
+        for name, value in filters.items()
+    )
+
+
+def _describe(filters: dict[str, Any]) -> str:
+    return " & ".join(
+        f"{name}={'|'.join(value) if isinstance(value, list) else value}"
+        for name, value in filters.items()
+    )
+
+
+@schemathesis.check
+class ListFiltersReturnEveryMatch:
+    """A filter returns every matching call, not a subset: a filter given several values (`status`
+    repeated) returns the calls of each value, and filters combined with AND return every call
+    that matches them all. Judged with calls whose status cannot change: first each status alone
+    (or no filter) is listed, then the filtered query; every call the first lists in a final
+    status that matches the filters must be in the second when it is a complete (short) page.
+    Besides the answered query, its status filter alone and with the agent and destination of a
+    call it should return are judged the same way.
+
+    Deliberately accepted: calls still in flight (they may leave the filter in between); calls
+    past the first 200 of a listing; a filtered answer of a full page (it may go on).
+    """
+
+    def __init__(self) -> None:
+        self._judged = 0
+
+    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+        filters = _filters(dict(case.query or {})) if operation_id(case) == "listCalls" else {}
+        if response.status_code != 200 or not filters or self._judged >= FILTER_QUERIES_JUDGED:
+            return True
+        self._judged += 1
+        queries = [filters]
+        if "status" in filters and len(filters) > 1:
+            queries.append({"status": filters["status"]})
+        problems: list[str] = []
+        for index, query in enumerate(queries):
+            known = self._known_final(case, response, query.get("status"))
+            if known is None:
+                return True
+            if index == len(queries) - 1 and "status" in query:
+                # AND, judged with a call the status filter alone must return.
+                sample = next((c for c in known if _matches(c, query)), None)
+                if sample is not None:
+                    queries.append(
+                        {
+                            **query,
+                            "agent_id": sample.get("agent_id"),
+                            "to_phone_number": sample.get("to_phone_number"),
+                        }
+                    )
+            problems += self._missing(case, response, query, known)
+        _fail("listCalls' filters leave out matching calls", problems)
+        return None
+
+    @staticmethod
+    def _known_final(
+        case: Case[Any], response: Response, statuses: list[str] | None
+    ) -> list[dict[str, Any]] | None:
+        """The final calls listed by each status alone (or unfiltered), listed first."""
+        known: list[dict[str, Any]] = []
+        queries: list[dict[str, Any]] = [{"status": status} for status in statuses or []] or [{}]
+        for alone in queries:
+            query = {"limit": LIMIT_MAX, **alone}
+            records = _records(follow_up(case, response, "listCalls", query=query))
+            if records is None:
+                return None
+            known += [call for call in records if call.get("status") in FINAL]
+        return known
+
+    @staticmethod
+    def _missing(
+        case: Case[Any],
+        response: Response,
+        filters: dict[str, Any],
+        known: list[dict[str, Any]],
+    ) -> list[str]:
+        query = {**filters, "limit": LIMIT_MAX}
+        answer = _records(follow_up(case, response, "listCalls", query=query))
+        if answer is None or len(answer) >= LIMIT_MAX:
+            return []
+        returned = {call.get("id") for call in answer}
+        return [
+            f"  {_describe(filters)} lacks `{call['id']}` ({call.get('status')}, agent "
+            f"{call.get('agent_id')}, to {call.get('to_phone_number')}), which it matches"
+            for call in known
+            if _matches(call, filters) and call.get("id") not in returned
+        ]
+
+
+def _date_header(response: Response) -> datetime | None:
+    for name, values in response.headers.items():
+        if name.lower() == "date" and values:
+            try:
+                return parsedate_to_datetime(values[0])
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+@schemathesis.check
+def times_are_utc(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """What the server says is UTC is UTC: no `created_at` or `ended_at` is later than the answer
+    (its `Date` header, and the target's clock as the suite knows it: the emulator's own in
+    process, else this machine's plus what the suite moved it by), and a created call's
+    `created_at` is the moment of the create; each within 5 minutes.
+
+    Deliberately accepted: any offset or precision (the same instant); clocks up to 5 minutes
+    apart; an answer without a `Date` header (judged by the suite's clock alone).
+    """
+    calls = list(calls_in(case, response))
+    if not calls:
+        return True
+    now = RUN.now()
+    date = _date_header(response)
+    latest = [now] + ([date + timedelta(seconds=RUN.clock_moved_sec)] if date else [])
+    problems = []
+    for call in calls:
+        for name in ("created_at", "ended_at"):
+            at = instant(call.get(name))
+            if at is None:
+                continue
+            ahead = [at - moment for moment in latest if at - moment > CLOCK_TOLERANCE]
+            if ahead:
+                problems.append(
+                    f"  `{call['id']}`: {name} {call[name]} is {ahead[0]} after the answer was "
+                    "sent: not UTC?"
+                )
+    created = instant(calls[0].get("created_at")) if response.status_code == 201 else None
+    if operation_id(case) == "createCall" and created is not None:
+        earliest = [now - timedelta(seconds=response.elapsed)] + ([date] if date else [])
+        behind = [moment - created for moment in earliest if moment - created > CLOCK_TOLERANCE]
+        if behind:
+            problems.append(
+                f"  `{calls[0]['id']}`: created_at {calls[0]['created_at']} is {behind[0]} "
+                "before the create was answered: not UTC?"
+            )
+    _fail("A time the server gives as UTC is not the time", problems)
+    return None
+
+
+@schemathesis.check
+def duration_fits_the_call(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """A call's `duration_sec` fits within its lifetime, `created_at` to `ended_at`.
+
+    Deliberately accepted: one second more (durations are whole seconds, rounded either way);
+    a record without both times or a duration.
+    """
+    calls = list(calls_in(case, response))
+    if not calls:
+        return True
+    problems = []
+    for call in calls:
+        created, ended = instant(call.get("created_at")), instant(call.get("ended_at"))
+        duration = call.get("duration_sec")
+        if created is None or ended is None or not isinstance(duration, int):
+            continue
+        lifetime = (ended - created).total_seconds()
+        if duration > lifetime + 1:
+            problems.append(
+                f"  `{call['id']}`: duration_sec {duration} is longer than the call's "
+                f"{lifetime:g} s from created_at to ended_at"
+            )
+    _fail("A call lasted longer than it existed", problems)
+    return None
+
+
+@schemathesis.check
+class PagePastTheEndIsEmpty:
+    """After the last page of listCalls (fewer than `limit` calls), the next page is an empty
+    array with 200, not an error and not more calls.
+
+    Deliberately accepted: calls on that next page when the list moved meanwhile (the last page
+    is read again after it, and nothing is judged if it changed).
+    """
+
+    def __init__(self) -> None:
+        self._asked = 0
+
+    def after_response(self, ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+        records = _records(response) if operation_id(case) == "listCalls" else None
+        query = dict(case.query or {})
+        page = query_int(query.get("page"), list_default("page"))
+        limit = query_int(query.get("limit"), list_default("limit"))
+        if (
+            records is None
+            or page is None
+            or limit is None
+            or not 1 <= page < PAGE_MAX
+            or not 1 <= limit <= LIMIT_MAX
+            or len(records) >= limit
+            or self._asked >= PAGES_PAST_THE_END
+        ):
+            return True
+        self._asked += 1
+        answer = follow_up(case, response, "listCalls", query={**query, "page": page + 1})
+        if answer is None:
+            return True
+        following = _records(answer)
+        if following is None:
+            raise AssertionError(
+                f"listCalls page {page + 1}, past the last page {page}, answered "
+                f"{answer.status_code}, not 200 with []"
+            )
+        again = _records(follow_up(case, response, "listCalls", query=query))
+        if following and again == records:
+            ids = [call.get("id") for call in following]
+            raise AssertionError(
+                f"listCalls page {page} has {len(records)} of {limit} calls (the last page), "
+                f"yet page {page + 1} holds {ids}"
+            )
+        return None
