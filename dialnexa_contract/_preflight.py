@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from dialnexa_contract._gateway import seconds_until_reset
-from dialnexa_contract._run_stats import requests_per_run
+from dialnexa_contract._run_stats import PARTS, requests_per_run
 from dialnexa_contract._settings import current
 from dialnexa_contract._target import Target
 
@@ -26,7 +26,7 @@ class Preflight:
     warning: str | None = None
 
 
-def preflight(target: Target) -> Preflight:
+def preflight(target: Target, parts: tuple[str, ...] = PARTS) -> Preflight:
     """One `GET /calls?limit=1`, a read that changes nothing, through the run's own way out."""
     try:
         with target.sync_http() as http:
@@ -45,26 +45,36 @@ def preflight(target: Target) -> Preflight:
             + _NOT_THE_API.format(status=response.status_code),
             unreachable=True,
         )
-    return Preflight(warning=_rate_limit_warning(response))
+    return Preflight(warning=_rate_limit_warning(response, parts, target.can_place_calls))
 
 
-def _rate_limit_warning(response: httpx.Response) -> str | None:
-    """Up front, when the target's rate limit makes this run long: how long to expect."""
+def _rate_limit_warning(
+    response: httpx.Response, parts: tuple[str, ...], places_calls: bool
+) -> str | None:
+    """Up front, when the target's rate limit makes this run long: how long to expect.
+
+    The headers say how many requests are left and when the current window ends, not how long a
+    window is: the time left in this one stands for it, so the figure is a floor when the preflight
+    did not open the window (and right when it did).
+    """
     try:
         limit = int(response.headers["x-ratelimit-limit"])
+        remaining = int(response.headers["x-ratelimit-remaining"])
     except (KeyError, ValueError):
         return None
     until_reset = seconds_until_reset(response.headers)
-    if until_reset is None:
+    if until_reset is None or limit <= 0:
         return None
-    window = max(1.0, until_reset)
-    needed = requests_per_run(current().max_examples)
-    if limit <= 0 or needed <= limit:
+    settings = current()
+    needed = requests_per_run(settings.max_examples, parts, places_calls=places_calls)
+    if needed <= remaining:
         return None
-    seconds = math.ceil(needed / limit) * window
+    windows = math.ceil((needed - remaining) / limit)
+    seconds = until_reset + (windows - 1) * max(1.0, until_reset)
     expected = f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
     return (
-        f"the target allows {limit} requests per {window:.0f} s window and a full run at "
-        f"--max-examples {current().max_examples} sends about {needed}: expect it to take at "
-        f"least {expected}, waiting out the limit (less with --only or -k)"
+        f"the target allows {limit} requests a window ({remaining} left, the window ending in "
+        f"{until_reset:.0f} s) and this run ({', '.join(parts)} at --max-examples "
+        f"{settings.max_examples}) sends about {needed}: expect it to wait out {windows} "
+        f"window(s), about {expected} (less with -k)"
     )

@@ -47,24 +47,17 @@ class RunState:
     """How far the suite moved a live emulator's clock (over HTTP, with --emulator)."""
     target_clock: Callable[[], datetime] | None = None
     """The target's own clock when the suite can read it (an emulator in process)."""
-    _recheck: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def created_call(self, requested: dict[str, Any], record: dict[str, Any]) -> None:
         call = CreatedCall(str(record["id"]), dict(requested), dict(record))
         with self._lock:
             self.created[call.id] = call
-            self._recheck.append(call.id)
 
-    def next_to_recheck(self, but: str | None = None) -> CreatedCall | None:
-        """An earlier created call, oldest checked longest ago first (round robin)."""
+    def oldest_created(self, but: str | None = None) -> CreatedCall | None:
+        """The first call the run created (and still holds), other than `but`."""
         with self._lock:
-            for _ in range(len(self._recheck)):
-                call_id = self._recheck.pop(0)
-                self._recheck.append(call_id)
-                if call_id != but and call_id in self.created:
-                    return self.created[call_id]
-        return None
+            return next((c for c in self.created.values() if c.id != but), None)
 
     def moved_clock(self, seconds: float) -> None:
         with self._lock:
@@ -81,7 +74,6 @@ class RunState:
         """The target was reset: every call it had is gone, by request."""
         with self._lock:
             self.created.clear()
-            self._recheck.clear()
 
 
 RUN = RunState()

@@ -41,12 +41,24 @@ STATS = RunStats()
 # and 60: the requests a run sends and the schema-valid creates (calls) it places grow linearly
 # with the examples per operation, from what the coverage phase sends whatever the count. Calls
 # vary with the seed (39 to 47 at 5, about 221 at 60, in process): the estimate is at the top.
-_REQUESTS = (770, 31.0)
 _CALLS = (30, 3.3)
+# Requests each part sends over HTTP (fixed, per example), follow-ups of the checks included:
+# the server part measured with calls allowed and without (creates held, scenarios skipped).
+_SERVER_REQUESTS = {True: (700.0, 40.0), False: (250.0, 20.0)}
+_OTHER_PART_REQUESTS = {"client": 0, "client-server": 40, "webhooks": 20}
+PARTS = ("server", "client", "client-server", "webhooks")
 
 
-def requests_per_run(max_examples: int) -> int:
-    return math.ceil(_REQUESTS[0] + _REQUESTS[1] * max_examples)
+def requests_per_run(
+    max_examples: int, parts: tuple[str, ...] = PARTS, *, places_calls: bool = True
+) -> int:
+    """About how many requests a run of these parts sends to the target (seeds vary it)."""
+    total = 0.0
+    if "server" in parts:
+        fixed, per_example = _SERVER_REQUESTS[places_calls]
+        total += fixed + per_example * max_examples
+    total += sum(_OTHER_PART_REQUESTS.get(part, 0) for part in parts if places_calls)
+    return math.ceil(total)
 
 
 def calls_per_run(max_examples: int) -> int:

@@ -19,7 +19,7 @@ from dialnexa_contract._reporting import ContractReport
 from dialnexa_contract._target import current_target
 
 SUITE = Path(__file__).resolve().parent / "suite"
-PARTS = {
+PARTS = {  # the order _run_stats.PARTS names them
     "server": "test_server_vs_spec.py",
     "client": "test_client_vs_spec.py",
     "client-server": "test_client_vs_server.py",
@@ -298,7 +298,7 @@ def _run(argv: list[str]) -> int:
     except (ImportError, AttributeError, TypeError) as exc:
         print(f"scripts/contract-test: error: --app {settings.app}: {exc}", file=sys.stderr)
         return BAD_OPTIONS
-    verdict = preflight(target)
+    verdict = preflight(target, tuple(args.only or PARTS))
     if verdict.problem is not None:
         print(f"scripts/contract-test: {verdict.problem}", flush=True)
         return UNREACHABLE if verdict.unreachable else KEY_REJECTED

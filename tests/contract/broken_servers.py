@@ -343,13 +343,6 @@ def webhook_out_of_order() -> ASGIApp:
     return embedded_emulator()
 
 
-def webhook_duplicate_call_ended() -> ASGIApp:
-    """Every `call_ended` is delivered twice."""
-    app = embedded_emulator()
-    app.state.emulator.webhooks.add_fault("duplicate", event="call_ended", count=1_000_000)
-    return app
-
-
 def _edit_errors(edit: Callable[[int, dict[str, Any]], None]) -> ResponseEdit:
     """Apply `edit` to every error envelope."""
 

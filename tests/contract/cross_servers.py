@@ -28,24 +28,23 @@ from tests.contract.broken_servers import (
 )
 
 
-def _get_only(edit: Callable[[dict[str, Any]], None]) -> Any:
+def forgets_metadata_once_ended() -> ASGIApp:
+    """Once a call has ended, getCall and listCalls give its `metadata` as `{}` (the 201, and
+    reads while it is in flight, keep it)."""
+    final = {"completed", "did_not_pick", "busy", "no_answer", "failed", "cancelled"}
+
+    def edit(call: dict[str, Any]) -> None:
+        if call["status"] in final | {"retry_expired"}:
+            call["metadata"] = {}
+
     edits = _edit_calls(edit)
 
     def response(request: Request, status: int, headers: Headers, body: bytes) -> Any:
-        if request.is_get_call:
-            return edits(request, status, headers, body)
-        return status, headers, body
+        if request.is_create:
+            return status, headers, body
+        return edits(request, status, headers, body)
 
-    return response
-
-
-def get_reports_the_latest_agent_version() -> ASGIApp:
-    """getCall says every call runs the agent's latest version (3), whatever it was pinned to."""
-
-    def edit(call: dict[str, Any]) -> None:
-        call["agent_version_number"] = 3
-
-    return Broken(response=_get_only(edit))
+    return Broken(response=response)
 
 
 def list_rounds_created_at_down() -> ASGIApp:

@@ -91,7 +91,6 @@ def test_the_lifecycle_check_catches_a_status_moving_back_in_stateful_runs() -> 
         ("webhook_bad_schema", "webhook_schema_conformance", "'agent_id' is a required property"),
         ("webhook_bad_signature", "webhook_signature", "is not the hex HMAC-SHA256"),
         ("webhook_out_of_order", "webhook_lifecycle_order", "events after call_ended"),
-        ("webhook_duplicate_call_ended", "webhook_lifecycle_order", "2 call_ended, not one"),
     ],
 )
 def test_deviating_webhook_deliveries_fail_naming_the_check(

@@ -27,11 +27,11 @@ def _app(name: str) -> tuple[str, str]:
     ("variant", "selection", "operation", "check", "detail"),
     [
         (
-            "get_reports_the_latest_agent_version",
+            "forgets_metadata_once_ended",
             FLAT,
-            "getCall",
+            "listCalls",
             "calls_keep_what_they_were_created_with",
-            "it was 1 when the call was created",
+            "metadata is {}, it was",
         ),
         (
             "list_rounds_created_at_down",
