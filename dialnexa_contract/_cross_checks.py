@@ -68,6 +68,12 @@ def request_key(case: Case[Any]) -> str:
     return repr((case.operation.label, case.path_parameters, case.query, case.body))
 
 
+def _unjudgeable(answer: Response | None) -> bool:
+    """A follow-up that says nothing of the rule: none sent, throttled, or a server error (other
+    checks judge 429s and 5xx where they are the answer to a case)."""
+    return answer is None or answer.status_code == 429 or answer.status_code >= 500
+
+
 def _call_fields() -> frozenset[str]:
     return frozenset(load_spec()["components"]["schemas"]["Call"]["properties"])
 
@@ -184,11 +190,12 @@ class CreatedCallsCanBeFound:
         earlier = RUN.oldest_created(but=body["id"])
         if earlier is not None:
             answer = follow_up(case, response, "getCall", path_parameters={"call_id": earlier.id})
-            record = json_body(answer) if answer is not None else None
-            if answer is not None and answer.status_code != 200:
+            judged = answer if answer is not None and not _unjudgeable(answer) else None
+            record = json_body(judged) if judged is not None else None
+            if judged is not None and judged.status_code != 200:
                 problems.append(
                     f"  `{earlier.id}` (created earlier in the run): getCall answered "
-                    f"{answer.status_code}; a created call stays readable"
+                    f"{judged.status_code}; a created call stays readable"
                 )
             elif isinstance(record, dict):
                 problems += [
@@ -236,7 +243,7 @@ class ListAgreesWithGet:
         if not isinstance(listed.get("id"), str):
             return True
         answer = follow_up(case, response, "getCall", path_parameters={"call_id": listed["id"]})
-        if answer is None:
+        if answer is None or _unjudgeable(answer):
             return True
         got = json_body(answer)
         if answer.status_code != 200 or not isinstance(got, dict):
@@ -285,14 +292,15 @@ def _describe(filters: dict[str, Any]) -> str:
 class ListFiltersReturnEveryMatch:
     """A filter returns every matching call, not a subset: a filter given several values (`status`
     repeated) returns the calls of each value, and filters combined with AND return every call
-    that matches them all. Judged with calls whose status cannot change: first each status alone
-    (or no filter) is listed, then the filtered query; every call the first lists in a final
-    status that matches the filters must be in the second when it is a complete (short) page.
-    Besides the answered query, its status filter alone and with the agent and destination of a
-    call it should return are judged the same way.
+    that matches them all. Judged with calls whose status cannot change: the newest calls are
+    listed first, unfiltered; then the filtered query, and every call of the first listing in a
+    final status that matches the filters must be in the second when it is a complete (short)
+    page. Besides the answered query, two of its own are judged the same way: the final statuses
+    seen, repeated, and those with the agent and destination of one such call (whose status is
+    given last, so a server reading only the first value leaves it out).
 
     Deliberately accepted: calls still in flight (they may leave the filter in between); calls
-    past the first 200 of a listing; a filtered answer of a full page (it may go on).
+    older than the newest 200; a filtered answer of a full page (it may go on).
     """
 
     def __init__(self) -> None:
@@ -302,37 +310,21 @@ class ListFiltersReturnEveryMatch:
         filters = _filters(dict(case.query or {})) if operation_id(case) == "listCalls" else {}
         if response.status_code != 200 or not filters or not self._budget.allows(case):
             return True
-        statuses = filters.get("status")
-        known = self._known_final(case, response, statuses)
-        if known is None:
+        newest = _records(follow_up(case, response, "listCalls", query={"limit": LIMIT_MAX}))
+        if newest is None:
             return True
+        known = [call for call in newest if call.get("status") in FINAL]
         queries = [filters]
-        if statuses:
-            if len(filters) > 1:
-                queries.append({"status": statuses})
-            # AND, judged with a call the status filter alone must return.
-            sample = next((c for c in known if _matches(c, {"status": statuses})), None)
-            if sample is not None:
-                keys = ("agent_id", "to_phone_number")
-                queries.append({"status": statuses, **{k: sample.get(k) for k in keys}})
+        statuses = sorted({str(call["status"]) for call in known})
+        if len(statuses) > 1:
+            queries.append({"status": statuses})
+            sample = known[0]
+            last = [s for s in statuses if s != sample["status"]] + [str(sample["status"])]
+            keys = ("agent_id", "to_phone_number")
+            queries.append({"status": last, **{k: sample.get(k) for k in keys}})
         problems = [p for query in queries for p in self._missing(case, response, query, known)]
         _fail("listCalls' filters leave out matching calls", problems)
         return None
-
-    @staticmethod
-    def _known_final(
-        case: Case[Any], response: Response, statuses: list[str] | None
-    ) -> list[dict[str, Any]] | None:
-        """The final calls listed by each status alone (or unfiltered), listed first."""
-        known: list[dict[str, Any]] = []
-        queries: list[dict[str, Any]] = [{"status": status} for status in statuses or []] or [{}]
-        for alone in queries:
-            query = {"limit": LIMIT_MAX, **alone}
-            records = _records(follow_up(case, response, "listCalls", query=query))
-            if records is None:
-                return None
-            known += [call for call in records if call.get("status") in FINAL]
-        return known
 
     @staticmethod
     def _missing(
@@ -459,7 +451,7 @@ class PagePastTheEndIsEmpty:
         ):
             return True
         answer = follow_up(case, response, "listCalls", query={**query, "page": page + 1})
-        if answer is None:
+        if answer is None or _unjudgeable(answer):
             return True
         following = _records(answer)
         if following is None:

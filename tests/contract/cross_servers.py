@@ -232,9 +232,10 @@ def _edited_event(edit: Callable[[dict[str, Any]], None]) -> Callable[[CallRecor
 
 
 def webhook_second_call_ended_differs() -> ASGIApp:
-    """A call's `call_ended` comes twice, the second saying it lasted longer: two endings."""
+    """A call's `call_ended` comes twice, the second with another `hangup_reason`: two endings,
+    not a redelivery (which is identical)."""
     return _patch_second_call_ended(
-        _edited_event(lambda call: call.update(status="hangup", hangup_reason="user_busy"))
+        _edited_event(lambda call: call.update(hangup_reason="network_failure"))
     )
 
 
