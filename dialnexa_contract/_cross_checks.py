@@ -31,8 +31,11 @@ from dialnexa_contract._prose_checks import LIMIT_MAX, PAGE_MAX, instant, list_d
 from dialnexa_contract._run_state import CREATION_FIELDS, PINNED_FIELDS, RUN, CreatedCall
 from dialnexa_contract._spec import load_spec
 
-# Clocks drift and a Date header has whole seconds; a time zone taken for UTC is an hour or more.
+# Clocks drift and a Date header has whole seconds; a time zone taken for UTC is an hour or more,
+# and at most 14 hours: a clock further off is set elsewhere on purpose (an emulator's frozen
+# clock served over HTTP), which no time zone explains.
 CLOCK_TOLERANCE = timedelta(minutes=5)
+_ZONE_MAX = timedelta(hours=14) + CLOCK_TOLERANCE
 # Fields that are null while a call is in flight and set once it ends.
 END_FIELDS = frozenset({"ended_at", "duration_sec", "transcript"})
 # Follow-up budgets per run (per check instance): enough to judge, little against a rate limit.
@@ -364,7 +367,9 @@ def times_are_utc(ctx: CheckContext, response: Response, case: Case[Any]) -> boo
     `created_at` is the moment of the create; each within 5 minutes.
 
     Deliberately accepted: any offset or precision (the same instant); clocks up to 5 minutes
-    apart; an answer without a `Date` header (judged by the suite's clock alone).
+    apart; an answer without a `Date` header (judged by the suite's clock alone); a clock more
+    than 14 hours off (the widest UTC offset), which no time zone explains: an emulator's clock
+    set or frozen on purpose.
     """
     calls = list(calls_in(case, response))
     if not calls:
@@ -378,7 +383,7 @@ def times_are_utc(ctx: CheckContext, response: Response, case: Case[Any]) -> boo
             at = instant(call.get(name))
             if at is None:
                 continue
-            ahead = [at - moment for moment in latest if at - moment > CLOCK_TOLERANCE]
+            ahead = [at - moment for moment in latest if CLOCK_TOLERANCE < at - moment <= _ZONE_MAX]
             if ahead:
                 problems.append(
                     f"  `{call['id']}`: {name} {call[name]} is {ahead[0]} after the answer was "
@@ -387,7 +392,7 @@ def times_are_utc(ctx: CheckContext, response: Response, case: Case[Any]) -> boo
     created = instant(calls[0].get("created_at")) if response.status_code == 201 else None
     if operation_id(case) == "createCall" and created is not None:
         earliest = [now - timedelta(seconds=response.elapsed)] + ([date] if date else [])
-        behind = [moment - created for moment in earliest if moment - created > CLOCK_TOLERANCE]
+        behind = [m - created for m in earliest if CLOCK_TOLERANCE < m - created <= _ZONE_MAX]
         if behind:
             problems.append(
                 f"  `{calls[0]['id']}`: created_at {calls[0]['created_at']} is {behind[0]} "
