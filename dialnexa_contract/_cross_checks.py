@@ -10,6 +10,7 @@ per-run cap, so a rate-limited target pays little for them (the docstrings say w
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -402,12 +403,28 @@ def times_are_utc(ctx: CheckContext, response: Response, case: Case[Any]) -> boo
     return None
 
 
+_SECONDS = re.compile(r"[Tt]\d{2}:\d{2}:(?P<seconds>\d{2})(?:\.(?P<fraction>\d+))?")
+
+
+def _precision_sec(written: str) -> int:
+    """How much later than written a time may really be: a time on a whole minute may have been
+    kept to the minute, one on a whole second to the second (RFC 3339 sets no precision)."""
+    found = _SECONDS.search(written)
+    if found is None:
+        return 0
+    whole = not (found["fraction"] or "").strip("0")
+    if whole and found["seconds"] == "00":
+        return 60
+    return 1 if whole else 0
+
+
 @schemathesis.check
 def duration_fits_the_call(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """A call's `duration_sec` fits within its lifetime, `created_at` to `ended_at`.
 
-    Deliberately accepted: one second more (durations are whole seconds, rounded either way);
-    a record without both times or a duration.
+    Deliberately accepted: one second more (durations are whole seconds, rounded either way), and
+    as much more as `ended_at` may have been cut (a time on a whole minute may be kept to the
+    minute, on a whole second to the second); a record without both times or a duration.
     """
     calls = list(calls_in(case, response))
     if not calls:
@@ -419,7 +436,7 @@ def duration_fits_the_call(ctx: CheckContext, response: Response, case: Case[Any
         if created is None or ended is None or not isinstance(duration, int):
             continue
         lifetime = (ended - created).total_seconds()
-        if duration > lifetime + 1:
+        if duration > lifetime + 1 + _precision_sec(str(call["ended_at"])):
             problems.append(
                 f"  `{call['id']}`: duration_sec {duration} is longer than the call's "
                 f"{lifetime:g} s from created_at to ended_at"
