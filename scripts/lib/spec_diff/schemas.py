@@ -4,8 +4,10 @@ Narrowing (a new required field, an enum value removed, a tighter bound or patte
 removed) refuses values the writer used to send; loosening accepts values the reader never
 expected. For a request the client writes and the server reads, so narrowing breaks existing
 clients and loosening breaks existing (older) servers. For a response, or a webhook body, the
-server writes and the client (the webhook receiver) reads: loosening breaks existing clients and
-narrowing breaks no one.
+server writes and the client (the webhook receiver) reads: loosening breaks existing clients, and
+narrowing breaks servers that lag the spec: they still send what it now refuses, and a client
+generated from it raises on (or misreads) their answers. An enum value removed from a response
+also breaks existing clients that rely on it: the new server never sends it.
 
 Two loosenings of a response are compatible for this client by design: it keeps fields it does
 not know (`additional_properties`) and enum values it does not know (`is_known` False).
@@ -18,6 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from spec_diff.changes import Change, Verdict
+from spec_diff.spec import escape
+from spec_diff.spec import where as written_at
 
 DOC_KEYWORDS = frozenset(
     {"description", "summary", "title", "example", "examples", "$comment", "externalDocs"}
@@ -64,8 +68,10 @@ class Flow(enum.Enum):
 
 
 def narrowed(flow: Flow) -> Verdict:
-    """The verdict for a schema that now refuses some values it accepted."""
-    return Verdict.BREAKS_CLIENTS if flow is Flow.REQUEST else Verdict.COMPATIBLE
+    """The verdict for a schema that now refuses some values it accepted: a request breaks
+    existing clients; a response breaks servers that lag the spec (clients generated from it
+    break against them)."""
+    return Verdict.BREAKS_CLIENTS if flow is Flow.REQUEST else Verdict.BREAKS_SERVERS
 
 
 def loosened(flow: Flow) -> Verdict:
@@ -76,7 +82,10 @@ def loosened(flow: Flow) -> Verdict:
 def narrow_why(flow: Flow) -> str:
     if flow is Flow.REQUEST:
         return "existing clients may send values the new server refuses"
-    return "the new server sends a subset of what clients already accept"
+    return (
+        "servers that lag the spec may still send values it now refuses, and a client generated "
+        "from this spec may raise on them or misread them"
+    )
 
 
 def loose_why(flow: Flow) -> str:
@@ -98,13 +107,16 @@ def types_of(schema: dict[str, Any]) -> set[str] | None:
 
 def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iterator[Change]:
     """Every change from schema `old` to `new`, classified for data flowing as `flow`."""
+    base = written_at(new) or written_at(old)
     if not isinstance(old, dict) or not isinstance(new, dict):
         if old != new:
-            yield Change(narrowed(flow), where, field, "schema replaced; " + narrow_why(flow))
+            message = "schema replaced; " + narrow_why(flow)
+            yield Change(narrowed(flow), where, field, message, pointer=base)
         return
 
-    def change(verdict: Verdict, message: str) -> Change:
-        return Change(verdict, where, field, message)
+    def change(verdict: Verdict, message: str, keyword: str = "") -> Change:
+        located = f"{base}/{keyword}" if base and keyword else base
+        return Change(verdict, where, field, message, pointer=located)
 
     yield from _types(old, new, flow, change)
     yield from _enum(old, new, flow, change)
@@ -114,15 +126,18 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
         if before == after:
             continue
         if before is None:
-            yield change(narrowed(flow), f"{keyword} {after!r} added; " + narrow_why(flow))
+            message = f"{keyword} {after!r} added; " + narrow_why(flow)
+            yield change(narrowed(flow), message, keyword)
         elif after is None:
-            yield change(loosened(flow), f"{keyword} {before!r} removed; " + loose_why(flow))
+            message = f"{keyword} {before!r} removed; " + loose_why(flow)
+            yield change(loosened(flow), message, keyword)
         else:  # whether one pattern includes the other is not decidable here: both ways
             verdict = Verdict.BREAKS_CLIENTS
             yield change(
                 verdict,
                 f"{keyword} changed from {before!r} to {after!r}; "
                 f"{narrow_why(flow)}, and {loose_why(flow)}",
+                keyword,
             )
     if old.get("default") != new.get("default"):
         if flow is Flow.REQUEST:
@@ -130,11 +145,14 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
                 Verdict.BREAKS_CLIENTS,
                 f"default changed from {old.get('default')!r} to {new.get('default')!r}; "
                 "clients that leave the value out get different behaviour from the new server",
+                "default",
             )
         else:
-            yield change(Verdict.COMPATIBLE, "default changed (informational in a response)")
+            message = "default changed (informational in a response)"
+            yield change(Verdict.COMPATIBLE, message, "default")
     if old.get("deprecated") != new.get("deprecated"):
-        yield change(Verdict.COMPATIBLE, f"deprecated is now {bool(new.get('deprecated'))}")
+        message = f"deprecated is now {bool(new.get('deprecated'))}"
+        yield change(Verdict.COMPATIBLE, message, "deprecated")
     yield from _object(old, new, where, flow, field)
     for keyword, suffix in (("items", "[]"), ("propertyNames", "(name)")):
         if keyword in old and keyword in new:
@@ -142,7 +160,7 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
         elif keyword in old or keyword in new:
             verdict = loosened(flow) if keyword in old else narrowed(flow)
             state = "removed" if keyword in old else "added"
-            yield change(verdict, f"{keyword} {state}")
+            yield change(verdict, f"{keyword} {state}", keyword)
     for keyword in COMPOSITIONS:
         before, after = old.get(keyword, []), new.get(keyword, [])
         if len(before) == len(after):
@@ -153,13 +171,17 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
                 Verdict.BREAKS_CLIENTS,
                 f"{keyword} changed from {len(before)} to {len(after)} alternatives; "
                 f"{narrow_why(flow)}, and {loose_why(flow)}",
+                keyword,
             )
     for keyword in sorted(DOC_KEYWORDS):
         if old.get(keyword) != new.get(keyword):
-            yield Change(Verdict.COMPATIBLE, where, field, f"{keyword} changed", docs_only=True)
+            located = change(Verdict.COMPATIBLE, "", escape(keyword)).pointer
+            message = f"{keyword} changed"
+            yield Change(Verdict.COMPATIBLE, where, field, message, True, pointer=located)
     for keyword in sorted((old.keys() | new.keys()) - HANDLED):
         if old.get(keyword) != new.get(keyword):
-            yield change(Verdict.COMPATIBLE, f"{keyword} changed (no rule for it; see the proof)")
+            message = f"{keyword} changed (no rule for it; see the proof)"
+            yield change(Verdict.COMPATIBLE, message, escape(keyword))
 
 
 def _types(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
@@ -169,14 +191,14 @@ def _types(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) ->
     added = (after or {"any"}) - (before or {"any"}) if before is not None else set()
     removed = (before or {"any"}) - (after or {"any"}) if after is not None else set()
     if added == {"null"} and not removed:
-        yield change(loosened(flow), "may now be null; " + loose_why(flow))
+        yield change(loosened(flow), "may now be null; " + loose_why(flow), "type")
         return
     if added:
-        yield change(loosened(flow), f"type now also allows {sorted(added)}; " + loose_why(flow))
+        message = f"type now also allows {sorted(added)}; " + loose_why(flow)
+        yield change(loosened(flow), message, "type")
     if removed:
-        yield change(
-            narrowed(flow), f"type no longer allows {sorted(removed)}; " + narrow_why(flow)
-        )
+        message = f"type no longer allows {sorted(removed)}; " + narrow_why(flow)
+        yield change(narrowed(flow), message, "type")
 
 
 def _enum(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
@@ -189,9 +211,10 @@ def _enum(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> 
     before, after = values(old), values(new)
     if before == after:
         return
+    keyword = "const" if "const" in new or ("const" in old and "enum" not in new) else "enum"
     if before is None or after is None:
         verdict = narrowed(flow) if before is None else loosened(flow)
-        yield change(verdict, "enum " + ("added" if before is None else "removed"))
+        yield change(verdict, "enum " + ("added" if before is None else "removed"), keyword)
         return
     added = [v for v in after if v not in before]
     removed = [v for v in before if v not in after]
@@ -201,11 +224,33 @@ def _enum(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> 
                 Verdict.COMPATIBLE,
                 f"enum value(s) {added} added; existing clients keep an unknown value "
                 "(is_known False): code that handles every value should expect new ones",
+                keyword,
             )
         else:
-            yield change(loosened(flow), f"enum value(s) {added} added; " + loose_why(flow))
-    if removed:
-        yield change(narrowed(flow), f"enum value(s) {removed} removed; " + narrow_why(flow))
+            message = f"enum value(s) {added} added; " + loose_why(flow)
+            yield change(loosened(flow), message, keyword)
+    if removed and flow is Flow.RESPONSE:
+        yield change(Verdict.BREAKS_CLIENTS, _removed_from_response(old, removed), keyword)
+    elif removed:
+        message = f"enum value(s) {removed} removed; " + narrow_why(flow)
+        yield change(narrowed(flow), message, keyword)
+
+
+def _removed_from_response(old: dict[str, Any], removed: list[Any]) -> str:
+    """Why an enum value removed from a response breaks both sides: code relying on it never gets
+    it again, and a client generated from the new spec misreads servers that still send it."""
+    message = (
+        f"enum value(s) {removed} removed; code that relies on it (matches it, waits for it) "
+        "never gets it from the new server, and servers that lag the spec still send it: a client "
+        "generated from this spec reads it as an unknown value (is_known False)"
+    )
+    final = [v for v in removed if v in (old.get("x-final-values") or [])]
+    if final:
+        message += (
+            f"; {final} was final (x-final-values) and is not final to that client: waiting for "
+            "such a call to end never ends"
+        )
+    return message
 
 
 def _bounds(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
@@ -220,7 +265,7 @@ def _bounds(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -
             tighter = after < before if upper else after > before
         verdict = narrowed(flow) if tighter else loosened(flow)
         why = narrow_why(flow) if tighter else loose_why(flow)
-        yield change(verdict, f"{keyword} changed from {before} to {after}; {why}")
+        yield change(verdict, f"{keyword} changed from {before} to {after}; {why}", keyword)
 
 
 def _object(
@@ -229,84 +274,78 @@ def _object(
     def at(name: str) -> str:
         return f"{field}.{name}" if field else name
 
+    new_base, old_base = written_at(new), written_at(old)
+
+    def located(base: str, *parts: str) -> str:
+        return "/".join([base, *(escape(p) for p in parts)]) if base else ""
+
+    def found(verdict: Verdict, name: str, message: str, pointer: str) -> Change:
+        return Change(verdict, where, at(name), message, pointer=pointer)
+
     old_props: dict[str, Any] = old.get("properties", {})
     new_props: dict[str, Any] = new.get("properties", {})
     old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
     closed_before = old.get("additionalProperties") is False
     closed_after = new.get("additionalProperties") is False
     for name in sorted(new_props.keys() - old_props.keys()):
+        pointer = located(new_base, "properties", name)
         if name in new_required:
-            verdict = Verdict.BREAKS_CLIENTS if flow is Flow.REQUEST else Verdict.COMPATIBLE
-            why = (
-                "existing clients do not send it and the new server refuses their requests"
-                if flow is Flow.REQUEST
-                else "existing clients keep it as an unknown field"
-            )
-            yield Change(verdict, where, at(name), f"new required field; {why}")
+            if flow is Flow.REQUEST:
+                verdict = Verdict.BREAKS_CLIENTS
+                why = "existing clients do not send it and the new server refuses their requests"
+            else:
+                verdict = Verdict.BREAKS_SERVERS
+                why = (
+                    "a client generated from this spec raises on answers from servers that omit "
+                    "it (servers that lag the spec do); existing clients keep it as an unknown "
+                    "field"
+                )
+            yield found(verdict, name, f"new required field; {why}", pointer)
         elif flow is Flow.REQUEST and closed_before:
-            yield Change(
+            yield found(
                 Verdict.BREAKS_SERVERS,
-                where,
-                at(name),
+                name,
                 "new optional field; older servers refuse unknown properties "
                 "(additionalProperties: false) when a new client sends it",
+                pointer,
             )
         else:
             reader = "servers" if flow is Flow.REQUEST else "clients"
-            yield Change(
-                Verdict.COMPATIBLE,
-                where,
-                at(name),
-                f"new optional field; existing {reader} accept and ignore unknown fields",
-            )
+            message = f"new optional field; existing {reader} accept and ignore unknown fields"
+            yield found(Verdict.COMPATIBLE, name, message, pointer)
     for name in sorted(old_props.keys() - new_props.keys()):
+        pointer = located(old_base, "properties", name)
         if flow is Flow.REQUEST:
-            yield Change(
-                Verdict.BREAKS_CLIENTS,
-                where,
-                at(name),
-                "field removed; existing clients still send it and the new server "
-                + ("refuses it" if closed_after else "ignores it"),
+            message = "field removed; existing clients still send it and the new server " + (
+                "refuses it" if closed_after else "ignores it"
             )
+            yield found(Verdict.BREAKS_CLIENTS, name, message, pointer)
         elif name in old_required:
-            yield Change(
-                Verdict.BREAKS_CLIENTS,
-                where,
-                at(name),
-                "required field removed; existing clients fail to parse a body without it",
-            )
+            message = "required field removed; existing clients fail to parse a body without it"
+            yield found(Verdict.BREAKS_CLIENTS, name, message, pointer)
         else:
-            yield Change(
-                Verdict.COMPATIBLE,
-                where,
-                at(name),
-                "optional field removed; existing clients already handle its absence",
-            )
+            message = "optional field removed; existing clients already handle its absence"
+            yield found(Verdict.COMPATIBLE, name, message, pointer)
     for name in sorted(old_props.keys() & new_props.keys()):
         if name in new_required - old_required:
-            yield Change(
-                narrowed(flow),
-                where,
-                at(name),
-                "now required; "
-                + (
-                    "existing clients may leave it out and the new server refuses that"
-                    if flow is Flow.REQUEST
-                    else "the new server always sends it"
-                ),
-            )
+            index = list(new.get("required", [])).index(name)
+            pointer = located(new_base, "required", str(index))
+            if flow is Flow.REQUEST:
+                why = "existing clients may leave it out and the new server refuses that"
+            else:
+                why = (
+                    "a client generated from this spec raises on answers from servers that omit "
+                    "it (servers that lag the spec may); existing clients are unaffected"
+                )
+            yield found(narrowed(flow), name, "now required; " + why, pointer)
         elif name in old_required - new_required:
-            yield Change(
-                loosened(flow),
-                where,
-                at(name),
-                "no longer required; "
-                + (
-                    "new clients may leave it out and older servers refuse that"
-                    if flow is Flow.REQUEST
-                    else "existing clients fail to parse a body without it"
-                ),
+            why = (
+                "new clients may leave it out and older servers refuse that"
+                if flow is Flow.REQUEST
+                else "existing clients fail to parse a body without it"
             )
+            pointer = located(new_base, "required") if "required" in new else new_base
+            yield found(loosened(flow), name, "no longer required; " + why, pointer)
         yield from compare(old_props[name], new_props[name], where, flow, at(name))
     before, after = old.get("additionalProperties"), new.get("additionalProperties")
     if isinstance(before, dict) and isinstance(after, dict):
@@ -321,4 +360,5 @@ def _object(
         else:
             verdict, why = Verdict.BREAKS_CLIENTS, "additionalProperties changed; "
             why += f"{narrow_why(flow)}, and {loose_why(flow)}"
-        yield Change(verdict, where, field, why)
+        pointer = located(new_base, "additionalProperties") if after is not None else new_base
+        yield Change(verdict, where, field, why, pointer=pointer)
