@@ -209,6 +209,7 @@ class Prover:
         self.old_resolved, self.new_resolved = resolved(old), resolved(new)
         self.client = load_client(old_client)
         self.new_client = load_client(new_client) if new_client is not None else None
+        self.raw_before, self.raw_after = operations(old), operations(new)
         self.settings = settings(
             max_examples=max_examples,
             derandomize=True,
@@ -261,7 +262,7 @@ class Prover:
 
     def run(self) -> Proof:
         before, after = operations(self.old_resolved), operations(self.new_resolved)
-        raw_before, raw_after = operations(self.old), operations(self.new)
+        raw_before, raw_after = self.raw_before, self.raw_after
         for key in sorted(before.keys() - after.keys()):
             if not key.startswith("webhook "):
                 label = before[key][0]
@@ -272,27 +273,15 @@ class Prover:
         for key in sorted(before.keys() & after.keys()):
             (label, old_op), (_, new_op) = before[key], after[key]
             raw_old, raw_new = raw_before[key][1], raw_after[key][1]
-            if key.startswith("webhook "):
-                if _json_schema(old_op.get("requestBody")) != _json_schema(
-                    new_op.get("requestBody")
-                ):
-                    raw_body = _deref(self.new, raw_new.get("requestBody"))
-                    bodies[(key, "webhook")] = _json_schema(raw_body)
-                    old_body = _json_schema(_deref(self.old, raw_old.get("requestBody")))
-                    if old_body is not None:
-                        lagging[(key, "webhook")] = old_body
-                continue
-            if (old_op.get("parameters"), old_op.get("requestBody")) != (
-                new_op.get("parameters"),
-                new_op.get("requestBody"),
-            ):
+            if not key.startswith("webhook ") and (
+                old_op.get("parameters"),
+                old_op.get("requestBody"),
+            ) != (new_op.get("parameters"), new_op.get("requestBody")):
                 self._requests(key, label, raw_old, raw_new)
-            for status in _changed_responses(old_op, new_op):
-                bodies[(key, status)] = _json_schema(_deref(self.new, raw_new["responses"][status]))
-                if status in raw_old.get("responses", {}):
-                    old_body = _json_schema(_deref(self.old, raw_old["responses"][status]))
-                    if old_body is not None:
-                        lagging[(key, status)] = old_body
+            for part, (new_body, old_body) in self._changed_bodies(key, old_op, new_op).items():
+                bodies[(key, part)] = new_body
+                if old_body is not None:
+                    lagging[(key, part)] = old_body
         if bodies:
             strategies = _probes(self.new, {f"{k[0]}|{k[1]}": s for k, s in bodies.items()})
             for key, status in bodies:
@@ -307,6 +296,26 @@ class Prover:
                 values = strategies[f"{key}|{status}"]
                 self._lagging(key, after[key][0], status, raw_after[key][1], values)
         return Proof(self.found, self.checks)
+
+    def _changed_bodies(
+        self, key: str, old_op: dict[str, Any], new_op: dict[str, Any]
+    ) -> dict[str, tuple[Any, Any]]:
+        """The bodies a server writes (a response by status, or 'webhook') whose resolved schema
+        changed: {part: (the new spec's raw schema, the old spec's or None)}."""
+        raw_old, raw_new = self.raw_before[key][1], self.raw_after[key][1]
+        if key.startswith("webhook "):
+            if _json_schema(old_op.get("requestBody")) == _json_schema(new_op.get("requestBody")):
+                return {}
+            new_body = _json_schema(_deref(self.new, raw_new.get("requestBody")))
+            old_body = _json_schema(_deref(self.old, raw_old.get("requestBody")))
+            return {"webhook": (new_body, old_body)}
+        found = {}
+        for status in _changed_responses(old_op, new_op):
+            new_body = _json_schema(_deref(self.new, raw_new["responses"][status]))
+            old_response = raw_old.get("responses", {}).get(status)
+            old_body = _json_schema(_deref(self.old, old_response)) if old_response else None
+            found[status] = (new_body, old_body)
+        return found
 
     def _lagging(
         self, key: str, label: str, status: str, new_op: dict[str, Any], values: Values
@@ -340,7 +349,8 @@ class Prover:
             problem = _problem(conforms, body)
             return f"the new spec refuses it: {problem}" if problem else None
 
-        self.holds(Verdict.BREAKS_SERVERS, f"{where} from a server that lags the spec", values, read)
+        where += " from a server that lags the spec"
+        self.holds(Verdict.BREAKS_SERVERS, where, values, read)
 
     def _response(
         self, key: str, label: str, status: int, old_op: dict[str, Any], values: Values

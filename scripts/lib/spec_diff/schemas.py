@@ -121,6 +121,42 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
     yield from _types(old, new, flow, change)
     yield from _enum(old, new, flow, change)
     yield from _bounds(old, new, flow, change)
+    yield from _annotations(old, new, flow, change)
+    yield from _object(old, new, where, flow, field)
+    for keyword, suffix in (("items", "[]"), ("propertyNames", "(name)")):
+        if keyword in old and keyword in new:
+            yield from compare(old[keyword], new[keyword], where, flow, field + suffix)
+        elif keyword in old or keyword in new:
+            verdict = loosened(flow) if keyword in old else narrowed(flow)
+            state = "removed" if keyword in old else "added"
+            yield change(verdict, f"{keyword} {state}", keyword)
+    for keyword in COMPOSITIONS:
+        before, after = old.get(keyword, []), new.get(keyword, [])
+        if len(before) == len(after):
+            for index, (a, b) in enumerate(zip(before, after, strict=True)):
+                yield from compare(a, b, where, flow, f"{field}({keyword}[{index}])")
+        else:
+            yield change(
+                Verdict.BREAKS_CLIENTS,
+                f"{keyword} changed from {len(before)} to {len(after)} alternatives; "
+                f"{narrow_why(flow)}, and {loose_why(flow)}",
+                keyword,
+            )
+    for keyword in sorted(DOC_KEYWORDS):
+        if old.get(keyword) != new.get(keyword):
+            located = change(Verdict.COMPATIBLE, "", escape(keyword)).pointer
+            message = f"{keyword} changed"
+            yield Change(Verdict.COMPATIBLE, where, field, message, True, pointer=located)
+    for keyword in sorted((old.keys() | new.keys()) - HANDLED):
+        if old.get(keyword) != new.get(keyword):
+            message = f"{keyword} changed (no rule for it; see the proof)"
+            yield change(Verdict.COMPATIBLE, message, escape(keyword))
+
+
+def _annotations(
+    old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any
+) -> Iterator[Change]:
+    """pattern, format, default and deprecated."""
     for keyword in ("pattern", "format"):
         before, after = old.get(keyword), new.get(keyword)
         if before == after:
@@ -153,35 +189,6 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
     if old.get("deprecated") != new.get("deprecated"):
         message = f"deprecated is now {bool(new.get('deprecated'))}"
         yield change(Verdict.COMPATIBLE, message, "deprecated")
-    yield from _object(old, new, where, flow, field)
-    for keyword, suffix in (("items", "[]"), ("propertyNames", "(name)")):
-        if keyword in old and keyword in new:
-            yield from compare(old[keyword], new[keyword], where, flow, field + suffix)
-        elif keyword in old or keyword in new:
-            verdict = loosened(flow) if keyword in old else narrowed(flow)
-            state = "removed" if keyword in old else "added"
-            yield change(verdict, f"{keyword} {state}", keyword)
-    for keyword in COMPOSITIONS:
-        before, after = old.get(keyword, []), new.get(keyword, [])
-        if len(before) == len(after):
-            for index, (a, b) in enumerate(zip(before, after, strict=True)):
-                yield from compare(a, b, where, flow, f"{field}({keyword}[{index}])")
-        else:
-            yield change(
-                Verdict.BREAKS_CLIENTS,
-                f"{keyword} changed from {len(before)} to {len(after)} alternatives; "
-                f"{narrow_why(flow)}, and {loose_why(flow)}",
-                keyword,
-            )
-    for keyword in sorted(DOC_KEYWORDS):
-        if old.get(keyword) != new.get(keyword):
-            located = change(Verdict.COMPATIBLE, "", escape(keyword)).pointer
-            message = f"{keyword} changed"
-            yield Change(Verdict.COMPATIBLE, where, field, message, True, pointer=located)
-    for keyword in sorted((old.keys() | new.keys()) - HANDLED):
-        if old.get(keyword) != new.get(keyword):
-            message = f"{keyword} changed (no rule for it; see the proof)"
-            yield change(Verdict.COMPATIBLE, message, escape(keyword))
 
 
 def _types(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
@@ -271,94 +278,124 @@ def _bounds(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -
 def _object(
     old: dict[str, Any], new: dict[str, Any], where: str, flow: Flow, field: str
 ) -> Iterator[Change]:
-    def at(name: str) -> str:
-        return f"{field}.{name}" if field else name
+    fields = _Fields(old, new, where, flow, field)
+    yield from fields.added()
+    yield from fields.removed()
+    yield from fields.kept()
+    yield from fields.additional()
 
-    new_base, old_base = written_at(new), written_at(old)
 
-    def located(base: str, *parts: str) -> str:
+class _Fields:
+    """The properties of an object schema against their new version."""
+
+    def __init__(
+        self, old: dict[str, Any], new: dict[str, Any], where: str, flow: Flow, field: str
+    ) -> None:
+        self.old, self.new, self.where, self.flow, self.field = old, new, where, flow, field
+        self.old_props: dict[str, Any] = old.get("properties", {})
+        self.new_props: dict[str, Any] = new.get("properties", {})
+        self.old_required = set(old.get("required", []))
+        self.new_required = set(new.get("required", []))
+        self.closed_before = old.get("additionalProperties") is False
+        self.closed_after = new.get("additionalProperties") is False
+
+    def at(self, name: str) -> str:
+        return f"{self.field}.{name}" if self.field else name
+
+    def located(self, schema: dict[str, Any], *parts: str) -> str:
+        base = written_at(schema)
         return "/".join([base, *(escape(p) for p in parts)]) if base else ""
 
-    def found(verdict: Verdict, name: str, message: str, pointer: str) -> Change:
-        return Change(verdict, where, at(name), message, pointer=pointer)
+    def found(self, verdict: Verdict, name: str, message: str, pointer: str) -> Change:
+        return Change(verdict, self.where, self.at(name), message, pointer=pointer)
 
-    old_props: dict[str, Any] = old.get("properties", {})
-    new_props: dict[str, Any] = new.get("properties", {})
-    old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
-    closed_before = old.get("additionalProperties") is False
-    closed_after = new.get("additionalProperties") is False
-    for name in sorted(new_props.keys() - old_props.keys()):
-        pointer = located(new_base, "properties", name)
-        if name in new_required:
-            if flow is Flow.REQUEST:
-                verdict = Verdict.BREAKS_CLIENTS
-                why = "existing clients do not send it and the new server refuses their requests"
-            else:
-                verdict = Verdict.BREAKS_SERVERS
-                why = (
-                    "a client generated from this spec raises on answers from servers that omit "
-                    "it (servers that lag the spec do); existing clients keep it as an unknown "
-                    "field"
+    def added(self) -> Iterator[Change]:
+        flow = self.flow
+        for name in sorted(self.new_props.keys() - self.old_props.keys()):
+            pointer = self.located(self.new, "properties", name)
+            if name in self.new_required:
+                if flow is Flow.REQUEST:
+                    verdict = Verdict.BREAKS_CLIENTS
+                    why = (
+                        "existing clients do not send it and the new server refuses their requests"
+                    )
+                else:
+                    verdict = Verdict.BREAKS_SERVERS
+                    why = (
+                        "a client generated from this spec raises on answers from servers that "
+                        "omit it (servers that lag the spec do); existing clients keep it as an "
+                        "unknown field"
+                    )
+                yield self.found(verdict, name, f"new required field; {why}", pointer)
+            elif flow is Flow.REQUEST and self.closed_before:
+                yield self.found(
+                    Verdict.BREAKS_SERVERS,
+                    name,
+                    "new optional field; older servers refuse unknown properties "
+                    "(additionalProperties: false) when a new client sends it",
+                    pointer,
                 )
-            yield found(verdict, name, f"new required field; {why}", pointer)
-        elif flow is Flow.REQUEST and closed_before:
-            yield found(
-                Verdict.BREAKS_SERVERS,
-                name,
-                "new optional field; older servers refuse unknown properties "
-                "(additionalProperties: false) when a new client sends it",
-                pointer,
-            )
-        else:
-            reader = "servers" if flow is Flow.REQUEST else "clients"
-            message = f"new optional field; existing {reader} accept and ignore unknown fields"
-            yield found(Verdict.COMPATIBLE, name, message, pointer)
-    for name in sorted(old_props.keys() - new_props.keys()):
-        pointer = located(old_base, "properties", name)
-        if flow is Flow.REQUEST:
-            message = "field removed; existing clients still send it and the new server " + (
-                "refuses it" if closed_after else "ignores it"
-            )
-            yield found(Verdict.BREAKS_CLIENTS, name, message, pointer)
-        elif name in old_required:
-            message = "required field removed; existing clients fail to parse a body without it"
-            yield found(Verdict.BREAKS_CLIENTS, name, message, pointer)
-        else:
-            message = "optional field removed; existing clients already handle its absence"
-            yield found(Verdict.COMPATIBLE, name, message, pointer)
-    for name in sorted(old_props.keys() & new_props.keys()):
-        if name in new_required - old_required:
-            index = list(new.get("required", [])).index(name)
-            pointer = located(new_base, "required", str(index))
-            if flow is Flow.REQUEST:
-                why = "existing clients may leave it out and the new server refuses that"
             else:
-                why = (
-                    "a client generated from this spec raises on answers from servers that omit "
-                    "it (servers that lag the spec may); existing clients are unaffected"
+                reader = "servers" if flow is Flow.REQUEST else "clients"
+                message = f"new optional field; existing {reader} accept and ignore unknown fields"
+                yield self.found(Verdict.COMPATIBLE, name, message, pointer)
+
+    def removed(self) -> Iterator[Change]:
+        for name in sorted(self.old_props.keys() - self.new_props.keys()):
+            pointer = self.located(self.old, "properties", name)
+            if self.flow is Flow.REQUEST:
+                message = "field removed; existing clients still send it and the new server " + (
+                    "refuses it" if self.closed_after else "ignores it"
                 )
-            yield found(narrowed(flow), name, "now required; " + why, pointer)
-        elif name in old_required - new_required:
-            why = (
-                "new clients may leave it out and older servers refuse that"
-                if flow is Flow.REQUEST
-                else "existing clients fail to parse a body without it"
-            )
-            pointer = located(new_base, "required") if "required" in new else new_base
-            yield found(loosened(flow), name, "no longer required; " + why, pointer)
-        yield from compare(old_props[name], new_props[name], where, flow, at(name))
-    before, after = old.get("additionalProperties"), new.get("additionalProperties")
-    if isinstance(before, dict) and isinstance(after, dict):
-        yield from compare(before, after, where, flow, at("*"))
-    elif before != after:
-        if closed_after:
-            verdict, why = narrowed(flow), "unknown properties are now refused; "
-            why += narrow_why(flow)
-        elif closed_before:
-            verdict, why = loosened(flow), "unknown properties are now allowed; "
-            why += loose_why(flow)
-        else:
-            verdict, why = Verdict.BREAKS_CLIENTS, "additionalProperties changed; "
-            why += f"{narrow_why(flow)}, and {loose_why(flow)}"
-        pointer = located(new_base, "additionalProperties") if after is not None else new_base
-        yield Change(verdict, where, field, why, pointer=pointer)
+                yield self.found(Verdict.BREAKS_CLIENTS, name, message, pointer)
+            elif name in self.old_required:
+                message = "required field removed; existing clients fail to parse a body without it"
+                yield self.found(Verdict.BREAKS_CLIENTS, name, message, pointer)
+            else:
+                message = "optional field removed; existing clients already handle its absence"
+                yield self.found(Verdict.COMPATIBLE, name, message, pointer)
+
+    def kept(self) -> Iterator[Change]:
+        flow = self.flow
+        for name in sorted(self.old_props.keys() & self.new_props.keys()):
+            if name in self.new_required - self.old_required:
+                index = list(self.new.get("required", [])).index(name)
+                pointer = self.located(self.new, "required", str(index))
+                if flow is Flow.REQUEST:
+                    why = "existing clients may leave it out and the new server refuses that"
+                else:
+                    why = (
+                        "a client generated from this spec raises on answers from servers that "
+                        "omit it (servers that lag the spec may); existing clients are unaffected"
+                    )
+                yield self.found(narrowed(flow), name, "now required; " + why, pointer)
+            elif name in self.old_required - self.new_required:
+                why = (
+                    "new clients may leave it out and older servers refuse that"
+                    if flow is Flow.REQUEST
+                    else "existing clients fail to parse a body without it"
+                )
+                parts = ("required",) if "required" in self.new else ()
+                pointer = self.located(self.new, *parts)
+                yield self.found(loosened(flow), name, "no longer required; " + why, pointer)
+            old, new = self.old_props[name], self.new_props[name]
+            yield from compare(old, new, self.where, flow, self.at(name))
+
+    def additional(self) -> Iterator[Change]:
+        flow = self.flow
+        before, after = self.old.get("additionalProperties"), self.new.get("additionalProperties")
+        if isinstance(before, dict) and isinstance(after, dict):
+            yield from compare(before, after, self.where, flow, self.at("*"))
+        elif before != after:
+            if self.closed_after:
+                verdict, why = narrowed(flow), "unknown properties are now refused; "
+                why += narrow_why(flow)
+            elif self.closed_before:
+                verdict, why = loosened(flow), "unknown properties are now allowed; "
+                why += loose_why(flow)
+            else:
+                verdict, why = Verdict.BREAKS_CLIENTS, "additionalProperties changed; "
+                why += f"{narrow_why(flow)}, and {loose_why(flow)}"
+            parts = ("additionalProperties",) if after is not None else ()
+            pointer = self.located(self.new, *parts)
+            yield Change(verdict, self.where, self.field, why, pointer=pointer)

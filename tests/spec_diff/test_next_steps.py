@@ -1,0 +1,138 @@
+"""scripts/regenerate ends with what changed and what to do next: the files, the spec-diff verdict
+against the last release in one line, and the bump the CI gate (spec-diff --check) asks for."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spec_diff.next_steps import after_regeneration
+
+from tests.conftest import ROOT, SPEC_PATH
+from tests.spec_diff.conftest import edited
+from tests.spec_diff.test_gate import CHANGELOG, NEXT_MAJOR, NEXT_MINOR, RELEASED, commit, git
+
+sys.path.insert(0, str(ROOT / "scripts" / "lib"))
+import regenerate
+
+
+def make_agent_version_required(doc: dict[str, Any]) -> None:
+    doc["components"]["schemas"]["Call"]["required"].append("agent_version_number")
+
+
+def add_optional_response_field(doc: dict[str, Any]) -> None:
+    doc["components"]["schemas"]["Call"]["properties"]["region"] = {"type": "string"}
+
+
+def describe(doc: dict[str, Any]) -> None:
+    doc["components"]["schemas"]["Call"]["description"] = "A call record, as DialNexa keeps it."
+
+
+def bumped(number: str, edit: Any) -> Any:
+    def apply(doc: dict[str, Any]) -> None:
+        edit(doc)
+        doc["info"]["version"] = number
+
+    return apply
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository that released openapi.yaml as it is, then moved on."""
+    git(tmp_path, "init", "-q")
+    shutil.copyfile(SPEC_PATH, tmp_path / "openapi.yaml")
+    (tmp_path / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+    commit(tmp_path, f"Release {RELEASED}")
+    (tmp_path / "README").write_text("a commit after the release\n")
+    commit(tmp_path, "Unrelated")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("edit", "verdict", "next_step"),
+    [
+        (
+            make_agent_version_required,
+            "breaks-clients",
+            f"asks for a major bump and fails now: openapi.yaml changed in a way that breaks "
+            f"existing clients since release {RELEASED} but info.version is {RELEASED}: bump it "
+            f"to at least {NEXT_MAJOR}",
+        ),
+        (
+            add_optional_response_field,
+            "compatible",
+            f"asks for a minor bump and fails now: openapi.yaml changed its wire contract "
+            f"compatibly since release {RELEASED} but info.version is {RELEASED}: bump it to at "
+            f"least {NEXT_MINOR}",
+        ),
+        (describe, "compatible", "no version bump needed"),
+        (
+            bumped(NEXT_MAJOR, make_agent_version_required),
+            "breaks-clients",
+            f"info.version {NEXT_MAJOR} has the major bump the gate asks for (from {RELEASED})",
+        ),
+    ],
+    ids=["breaking", "compatible", "descriptions", "bumped"],
+)
+def test_the_summary_names_files_verdict_and_bump(
+    repo: Path, edit: Any, verdict: str, next_step: str
+) -> None:
+    spec = repo / "openapi.yaml"
+    spec.write_text(edited(edit), encoding="utf-8")
+    changed = [("changed", "generated/x.py"), ("missing", "generated/y.py"), ("extra", "z.py")]
+
+    lines = after_regeneration(repo, spec, changed).splitlines()
+
+    assert lines[:3] == [
+        "  changed  generated/x.py",
+        "  added    generated/y.py",
+        "  removed  z.py",
+    ]
+    summary, step = lines[3:]
+    assert summary.startswith(f"spec-diff: {verdict} since release {RELEASED} ("), summary
+    assert "scripts/spec-diff" in summary
+    assert step.startswith("next: ") and next_step in step, step
+
+
+def test_without_a_release_the_summary_says_so_and_does_not_fail(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    shutil.copyfile(SPEC_PATH, spec)
+
+    lines = after_regeneration(tmp_path, spec, []).splitlines()
+
+    assert lines[0].startswith("spec-diff: no verdict (")
+    assert "is not inside a git repository" in lines[0]
+    assert lines[1].startswith("next: scripts/spec-diff --base REF")
+
+
+def test_scripts_regenerate_ends_with_verdict_and_bump(
+    repo: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 21: retry_expired removed from CallStatus printed only 'N file(s) changed'."""
+
+    def remove_final_status(doc: dict[str, Any]) -> None:
+        status = doc["components"]["schemas"]["CallStatus"]
+        status["enum"].remove("retry_expired")
+        status["x-final-values"].remove("retry_expired")
+
+    (repo / "openapi.yaml").write_text(edited(remove_final_status), encoding="utf-8")
+    out = tmp_path_factory.mktemp("client") / "dialnexa-client"
+    shutil.copytree(
+        ROOT / "generated" / "dialnexa-client", out, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    monkeypatch.setattr(regenerate, "ROOT", repo)  # the releases are the temporary repository's
+
+    assert regenerate.main(["--spec", str(repo / "openapi.yaml"), "--output", str(out)]) == 0
+
+    first, *files, summary, step = capsys.readouterr().out.splitlines()
+    assert first.endswith(f": {len(files)} file(s) changed"), first
+    assert f"  changed  {out}/dialnexa_client/models/call_status.py" in files
+    assert summary.startswith(f"spec-diff: breaks-clients since release {RELEASED}")
+    assert "asks for a major bump" in step
+    assert f"bump it to at least {NEXT_MAJOR}" in step
