@@ -13,7 +13,7 @@ from spec_diff.next_steps import after_regeneration
 
 from tests.conftest import ROOT, SPEC_PATH
 from tests.spec_diff.conftest import edited
-from tests.spec_diff.test_gate import CHANGELOG, NEXT_MAJOR, NEXT_MINOR, RELEASED, commit, git
+from tests.spec_diff.test_gate import NEXT_MAJOR, NEXT_MINOR, RELEASED
 
 sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 import regenerate
@@ -37,18 +37,6 @@ def bumped(number: str, edit: Any) -> Any:
         doc["info"]["version"] = number
 
     return apply
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A repository that released openapi.yaml as it is, then moved on."""
-    git(tmp_path, "init", "-q")
-    shutil.copyfile(SPEC_PATH, tmp_path / "openapi.yaml")
-    (tmp_path / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
-    commit(tmp_path, f"Release {RELEASED}")
-    (tmp_path / "README").write_text("a commit after the release\n")
-    commit(tmp_path, "Unrelated")
-    return tmp_path
 
 
 @pytest.mark.parametrize(
@@ -78,8 +66,9 @@ def repo(tmp_path: Path) -> Path:
     ids=["breaking", "compatible", "descriptions", "bumped"],
 )
 def test_the_summary_names_files_verdict_and_bump(
-    repo: Path, edit: Any, verdict: str, next_step: str
+    released: Path, edit: Any, verdict: str, next_step: str
 ) -> None:
+    repo = released
     spec = repo / "openapi.yaml"
     spec.write_text(edited(edit), encoding="utf-8")
     changed = [("changed", "generated/x.py"), ("missing", "generated/y.py"), ("extra", "z.py")]
@@ -109,12 +98,13 @@ def test_without_a_release_the_summary_says_so_and_does_not_fail(tmp_path: Path)
 
 
 def test_scripts_regenerate_ends_with_verdict_and_bump(
-    repo: Path,
+    released: Path,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Issue 21: retry_expired removed from CallStatus printed only 'N file(s) changed'."""
+    repo = released
 
     def remove_final_status(doc: dict[str, Any]) -> None:
         status = doc["components"]["schemas"]["CallStatus"]
