@@ -49,4 +49,5 @@ class Change:
             "field": self.field,
             "change": self.message,
             "docs_only": self.docs_only,
+            "pointer": self.pointer,
         }
