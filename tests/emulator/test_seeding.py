@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from dialnexa_emulator import ConfigError, Emulator, FrozenClock, create_app, load_config
-from dialnexa_emulator.serving import ServeOptions, build_app
+from dialnexa_emulator.server._serving import ServeOptions, build_app
 from tests.emulator.conftest import api_client, error_message
 
 DEFAULT_CONFIG = Path(__file__).parents[2] / "dialnexa_emulator" / "default_config.toml"
