@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from spec_diff.next_steps import after_regeneration
@@ -97,21 +97,50 @@ def test_without_a_release_the_summary_says_so_and_does_not_fail(tmp_path: Path)
     assert lines[1].startswith("next: scripts/spec-diff --base REF")
 
 
+def remove_final_status(doc: dict[str, Any]) -> None:
+    status = doc["components"]["schemas"]["CallStatus"]
+    status["enum"].remove("retry_expired")
+    status["x-final-values"].remove("retry_expired")
+
+
+def add_status(doc: dict[str, Any]) -> None:
+    doc["components"]["schemas"]["CallStatus"]["enum"].append("voicemail")
+
+
+def rename_webhook_field(doc: dict[str, Any]) -> None:
+    call = doc["components"]["schemas"]["WebhookCall"]
+    call["properties"]["agent"] = call["properties"].pop("agent_id")
+    call["required"][call["required"].index("agent_id")] = "agent"
+
+
+class Regenerated(NamedTuple):
+    edit: Any
+    changed: str  # a file of the client it changes
+    verdict: str
+    bump: str
+
+
+# Issue 21's catalogue, as scripts/regenerate answers it.
+REGENERATED = [
+    Regenerated(remove_final_status, "models/call_status.py", "breaks-clients", "major"),
+    Regenerated(add_status, "models/call_status.py", "breaks-servers", "minor"),
+    Regenerated(make_agent_version_required, "models/call.py", "breaks-clients", "major"),
+    Regenerated(rename_webhook_field, "models/webhook_call.py", "breaks-clients", "major"),
+]
+
+
+@pytest.mark.parametrize("case", REGENERATED, ids=[r.edit.__name__ for r in REGENERATED])
 def test_scripts_regenerate_ends_with_verdict_and_bump(
     released: Path,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    case: Regenerated,
 ) -> None:
     """Issue 21: retry_expired removed from CallStatus printed only 'N file(s) changed'."""
     repo = released
-
-    def remove_final_status(doc: dict[str, Any]) -> None:
-        status = doc["components"]["schemas"]["CallStatus"]
-        status["enum"].remove("retry_expired")
-        status["x-final-values"].remove("retry_expired")
-
-    (repo / "openapi.yaml").write_text(edited(remove_final_status), encoding="utf-8")
+    edit, changed, verdict, bump = case
+    (repo / "openapi.yaml").write_text(edited(edit), encoding="utf-8")
     out = tmp_path_factory.mktemp("client") / "dialnexa-client"
     shutil.copytree(
         ROOT / "generated" / "dialnexa-client", out, ignore=shutil.ignore_patterns("__pycache__")
@@ -122,7 +151,8 @@ def test_scripts_regenerate_ends_with_verdict_and_bump(
 
     first, *files, summary, step = capsys.readouterr().out.splitlines()
     assert first.endswith(f": {len(files)} file(s) changed"), first
-    assert f"  changed  {out}/dialnexa_client/models/call_status.py" in files
-    assert summary.startswith(f"spec-diff: breaks-clients since release {RELEASED}")
-    assert "asks for a major bump" in step
-    assert f"bump it to at least {NEXT_MAJOR}" in step
+    assert f"  changed  {out}/dialnexa_client/{changed}" in files
+    assert summary.startswith(f"spec-diff: {verdict} since release {RELEASED}"), summary
+    assert f"asks for a {bump} bump" in step, step
+    target = NEXT_MAJOR if bump == "major" else NEXT_MINOR
+    assert f"bump it to at least {target}" in step, step
