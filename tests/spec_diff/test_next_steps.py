@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+import spec_diff
 from spec_diff.next_steps import after_regeneration
 
 from tests.conftest import ROOT, SPEC_PATH
@@ -84,6 +85,20 @@ def test_the_summary_names_files_verdict_and_bump(
     assert summary.startswith(f"spec-diff: {verdict} since release {RELEASED} ("), summary
     assert "scripts/spec-diff" in summary
     assert step.startswith("next: ") and next_step in step, step
+
+
+def test_an_unchanged_spec_is_judged_without_generating_or_proving(
+    released: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regenerating the released spec stays fast: nothing to compare, no client, no proof."""
+    monkeypatch.setitem(sys.modules, "spec_diff.report", None)  # importing it would fail
+    monkeypatch.delattr(spec_diff, "report", raising=False)
+
+    summary, step = after_regeneration(released, released / "openapi.yaml", []).splitlines()
+
+    assert summary.startswith(f"spec-diff: compatible since release {RELEASED} (")
+    assert "the spec is the release's, byte for byte" in summary
+    assert step.startswith("next: no version bump needed")
 
 
 def test_without_a_release_the_summary_says_so_and_does_not_fail(tmp_path: Path) -> None:
