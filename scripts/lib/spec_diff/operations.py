@@ -67,11 +67,15 @@ def diff(old: Spec, new: Spec) -> Iterator[Change]:
     """Every change from resolved spec `old` to resolved spec `new`."""
     for key in ("title", "summary", "description", "contact", "license", "termsOfService"):
         if old.get("info", {}).get(key) != new.get("info", {}).get(key):
-            yield Change(Verdict.COMPATIBLE, "info", key, "changed", True, f"/info/{key}")
+            where = f"/info/{key}"
+            yield Change(Verdict.COMPATIBLE, "info", key, "changed", docs_only=True, pointer=where)
     if old.get("servers") != new.get("servers"):
-        yield Change(Verdict.COMPATIBLE, "servers", "", "server URLs changed", True, "/servers")
+        message = "server URLs changed"
+        yield Change(Verdict.COMPATIBLE, "servers", "", message, docs_only=True, pointer="/servers")
     if old.get("tags") != new.get("tags"):
-        yield Change(Verdict.COMPATIBLE, "tags", "", "tags changed", True, "/tags")
+        yield Change(
+            Verdict.COMPATIBLE, "tags", "", "tags changed", docs_only=True, pointer="/tags"
+        )
     old_schemes = old.get("components", {}).get("securitySchemes")
     if old_schemes != new.get("components", {}).get("securitySchemes"):
         yield Change(
@@ -90,10 +94,11 @@ def diff(old: Spec, new: Spec) -> Iterator[Change]:
             else ("existing clients calling it get an error")
         )
         pointer = written_at(before[key][1])
-        yield Change(Verdict.BREAKS_CLIENTS, label, "", f"operation removed; {who}", False, pointer)
+        message = f"operation removed; {who}"
+        yield Change(Verdict.BREAKS_CLIENTS, label, "", message, pointer=pointer)
     for key in sorted(after.keys() - before.keys()):
         pointer = written_at(after[key][1])
-        yield Change(Verdict.COMPATIBLE, after[key][0], "", "operation added", False, pointer)
+        yield Change(Verdict.COMPATIBLE, after[key][0], "", "operation added", pointer=pointer)
     for key in sorted(before.keys() & after.keys()):
         (label, old_op), (_, new_op) = before[key], after[key]
         sent, answered = (
@@ -245,7 +250,8 @@ def _request_body(
     if old is None or new is None:
         verdict = Verdict.BREAKS_CLIENTS
         pointer = written_at(new) or written_at(old)
-        yield Change(verdict, where, "", "added" if old is None else "removed", False, pointer)
+        message = "added" if old is None else "removed"
+        yield Change(verdict, where, "", message, pointer=pointer)
         return
     if bool(old.get("required")) != bool(new.get("required")):
         if new.get("required"):
@@ -312,7 +318,12 @@ def _response(where: str, a: dict[str, Any], b: dict[str, Any], flow: Flow) -> I
             message = "description changed"
             pointer = written_at(hb)
             yield Change(
-                Verdict.COMPATIBLE, where, f"header {name}", message, True, pointer=pointer
+                Verdict.COMPATIBLE,
+                where,
+                f"header {name}",
+                message,
+                docs_only=True,
+                pointer=pointer,
             )
         yield from compare(
             ha.get("schema", {}), hb.get("schema", {}), where, flow, f"header {name}"

@@ -121,7 +121,7 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
     yield from _types(old, new, flow, change)
     yield from _enum(old, new, flow, change)
     yield from _bounds(old, new, flow, change)
-    yield from _annotations(old, new, flow, change)
+    yield from _formats(old, new, flow, change)
     yield from _object(old, new, where, flow, field)
     for keyword, suffix in (("items", "[]"), ("propertyNames", "(name)")):
         if keyword in old and keyword in new:
@@ -146,17 +146,15 @@ def compare(old: Any, new: Any, where: str, flow: Flow, field: str = "") -> Iter
         if old.get(keyword) != new.get(keyword):
             located = change(Verdict.COMPATIBLE, "", escape(keyword)).pointer
             message = f"{keyword} changed"
-            yield Change(Verdict.COMPATIBLE, where, field, message, True, pointer=located)
+            yield Change(Verdict.COMPATIBLE, where, field, message, docs_only=True, pointer=located)
     for keyword in sorted((old.keys() | new.keys()) - HANDLED):
         if old.get(keyword) != new.get(keyword):
             message = f"{keyword} changed (no rule for it; see the proof)"
             yield change(Verdict.COMPATIBLE, message, escape(keyword))
 
 
-def _annotations(
-    old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any
-) -> Iterator[Change]:
-    """pattern, format, default and deprecated."""
+def _formats(old: dict[str, Any], new: dict[str, Any], flow: Flow, change: Any) -> Iterator[Change]:
+    """pattern, format, default and deprecated: keywords about the form of one value."""
     for keyword in ("pattern", "format"):
         before, after = old.get(keyword), new.get(keyword)
         if before == after:
