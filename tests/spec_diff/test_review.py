@@ -13,6 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from spec_diff import report, review
+from spec_diff.changes import Change, Verdict
+from spec_diff.proof import Counterexample, Proof
 from spec_diff.spec import escape
 
 from tests.conftest import SPEC_PATH
@@ -20,6 +22,7 @@ from tests.spec_diff.conftest import edited
 from tests.spec_diff.test_gate import NEXT_MAJOR, RELEASED, SCRIPT, spec_diff, write_spec
 
 SPEC_TEXT = SPEC_PATH.read_text(encoding="utf-8")
+CLIENTS, COMPATIBLE = Verdict.BREAKS_CLIENTS, Verdict.COMPATIBLE
 ANNOTATION = re.compile(
     r"^::(error|warning|notice) file=([^,:]+)(?:,line=(\d+))?,title=([^:]*)::(.*)$"
 )
@@ -178,3 +181,26 @@ def test_review_forms_exclude_each_other_and_are_in_the_help() -> None:
     )
     assert done.returncode == 2
     assert "not allowed with argument" in done.stderr
+
+
+def test_cells_stay_cells_and_a_missing_rule_shows_its_counterexample() -> None:
+    """A constructed report: a message with `|`, a newline and a backtick; the proof worse than
+    the rules (a rule is missing), which the annotations show on the file."""
+    change = Change(
+        COMPATIBLE, "op (GET /x) response 200", "a", "one | two\nthree `x`", pointer="/info"
+    )
+    found = Counterexample(CLIENTS, "op (GET /x) response 200", '{"a": "`"}', "cannot parse | it")
+    result = report.Report("base", "1.0.0", "1.1.0", [change], [], Proof([found], 1))
+
+    text = review.markdown(result)
+    assert "| op (GET /x) response 200: a | one \\| two three 'x' |" in text
+    assert 'cannot parse \\| it; e.g. `{"a": "\'"}`' in text
+
+    lines = review.github_annotations(result, SPEC_TEXT).splitlines()
+    info = review.Lines(SPEC_TEXT).of("/info")
+    assert lines == [
+        "::error file=openapi.yaml,title=spec-diff%3A breaks-clients::cannot parse | it "
+        "(op (GET /x) response 200)",
+        f"::notice file=openapi.yaml,line={info},title=spec-diff%3A compatible::a: one | "
+        "two%0Athree `x` (op (GET /x) response 200)",
+    ]

@@ -78,7 +78,8 @@ def github_annotations(report: Report, spec_text: str, spec_file: str = "openapi
     """GitHub workflow commands, one per line of the spec and verdict: `::error` for changes that
     break existing clients, `::warning` for those that break servers lagging the spec, `::notice`
     for compatible changes of the contract (descriptions and examples are left out). Changes the
-    spec has no line for (the Python API of the generated client) are annotated on the file."""
+    spec has no line for (the Python API of the generated client) are annotated on the file, and
+    so are the proof's counterexamples when it found worse than the rules (a rule is missing)."""
     lines = Lines(spec_text)
     grouped: dict[tuple[int | None, Verdict], list[Change]] = defaultdict(list)
     for change in (c for c in report.wire if not c.docs_only):
@@ -115,7 +116,8 @@ def _merged(changes: Iterable[Change]) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell or code span: one line, no cell separator, no backtick."""
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
 
 
 def markdown(report: Report, bump: str | None = None) -> str:
