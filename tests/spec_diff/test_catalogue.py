@@ -256,7 +256,8 @@ CATALOGUE = [
         CLIENTS,
         CLIENTS,
         CLIENTS,
-        "payload.call.agent: new required field; a client generated from this spec raises",
+        "payload.call.agent: new required field; a receiver generated from this spec raises on "
+        "deliveries from senders that omit it",
         "a receiver generated from this spec raises on it: KeyError: 'agent'",
     ),
 ]

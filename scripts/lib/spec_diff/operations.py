@@ -9,6 +9,7 @@ parses it, so its parameters and body are compared as a response is (the receive
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -112,7 +113,26 @@ def diff(old: Spec, new: Spec) -> Iterator[Change]:
         changes = _operation(
             label, old_op, new_op, old_spec=old, new_spec=new, sent=sent, answered=answered
         )
-        yield from located(changes, new_op, old_op)
+        changes = located(changes, new_op, old_op)
+        yield from (map(in_webhook_words, changes) if is_webhook(key) else changes)
+
+
+# In a webhook DialNexa plays the server and the receiver the client, in both directions: the
+# rules speak of clients and servers, a webhook's findings of receivers and senders.
+WEBHOOK_WORDS = [
+    (re.compile(r"\banswers from servers\b"), "deliveries from senders"),
+    (re.compile(r"\bclients\b"), "receivers"),
+    (re.compile(r"\bclient\b"), "receiver"),
+    (re.compile(r"\bservers\b"), "senders"),
+    (re.compile(r"\bserver\b"), "sender"),
+]
+
+
+def in_webhook_words(change: Change) -> Change:
+    message = change.message
+    for word, replacement in WEBHOOK_WORDS:
+        message = word.sub(replacement, message)
+    return dataclasses.replace(change, message=message)
 
 
 def _operation(
