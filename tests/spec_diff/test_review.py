@@ -41,12 +41,13 @@ def pointers(node: Any, at: str = "") -> list[str]:
 
 
 POINTERS = pointers(yaml.safe_load(SPEC_TEXT))
+LINES = review.Lines(SPEC_TEXT)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(POINTERS))
 def test_every_pointer_lands_on_the_line_that_writes_it(pointer: str) -> None:
-    line = review.Lines(SPEC_TEXT).of(pointer)
+    line = LINES.of(pointer)
     assert line is not None
     text = SPEC_TEXT.splitlines()[line - 1]
     last = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
