@@ -144,13 +144,7 @@ REGENERATED = [
 ]
 
 
-@pytest.mark.parametrize(
-    "case",
-    [  # each regenerates and proves: the first in the quick tier, the rest in the slow one
-        pytest.param(r, id=r.edit.__name__, marks=[pytest.mark.slow] if i else [])
-        for i, r in enumerate(REGENERATED)
-    ],
-)
+@pytest.mark.parametrize("case", REGENERATED, ids=[r.edit.__name__ for r in REGENERATED])
 def test_scripts_regenerate_ends_with_verdict_and_bump(
     released: Path,
     tmp_path_factory: pytest.TempPathFactory,
