@@ -28,6 +28,7 @@ from dialnexa_emulator._auth import ApiKey
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._errors import ApiError, dump_json, envelope
 from dialnexa_emulator._faults import Fault
+from dialnexa_emulator._overrides import Override, OverrideError
 from dialnexa_emulator._ratelimit import TOO_MANY_REQUESTS
 from dialnexa_emulator._spec import Operation
 from dialnexa_emulator.web._operations import HANDLERS, Context, Handler
@@ -102,6 +103,32 @@ class EmulatorApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
+def _preferred_code(scope: Scope) -> str | None:
+    """The `code` a `Prefer: code=NNN` header asks for (Prism's convention), if any."""
+    for name, value in scope["headers"]:
+        if name == b"prefer":
+            for token in value.decode("latin-1").replace(";", ",").split(","):
+                key, _, wanted = token.strip().partition("=")
+                if key.lower() == "code":
+                    return wanted.strip().strip('"')
+    return None
+
+
+def _override(emulator: Emulator, operation: Operation, scope: Scope) -> Override | None:
+    """The answer a test chose for this request: a `Prefer: code=` header's, or an armed one."""
+    code = _preferred_code(scope)
+    if code is not None:
+        if not code.isdigit():
+            raise ApiError(400, f"Prefer: code={code} is not an HTTP status")
+        try:
+            override = emulator.overrides.answer(operation.id, int(code))
+        except OverrideError as exc:
+            raise ApiError(400, f"Prefer: code={code} cannot be answered: {exc.rule}") from None
+        override.id = "prefer"
+        return override
+    return emulator.overrides.take(operation.id)
+
+
 def _authorization(scope: Scope) -> str | None:
     """The first Authorization header, as Starlette's `request.headers.get` reads it."""
     for name, value in scope["headers"]:
@@ -134,36 +161,52 @@ async def serve(
     limit_headers: dict[str, str] | None = None
     key: ApiKey | None = None
     now: datetime | None = None
+    override: Override | None = None
+    reason: str | list[str] | None = None
     after = fault if fault is not None and (fault.after_commit or fault.drop_after_commit) else None
     try:
         if fault is not None:
             await _suffer(fault, operation, emulator.clock.now())
         key = emulator.keys.authenticate(_authorization(scope))
         now = emulator.clock.now()
-        if key.rate_limit is not None:
-            limit_headers = emulator.rate_limiter.admit(key.id, key.rate_limit, now.timestamp())
-        workspace = emulator.workspaces[key.workspace_id]
-        status, content = await handler(
-            Context(scope, receive, operation, emulator, workspace, now)
-        )
-        body = dump_json(content)
-        headers = json_head(body)
+        override = _override(emulator, operation, scope)
+        if override is not None:  # the test's answer, in place of the operation's
+            if body_chunks is not None:  # read, so that the journal shows what was sent
+                while (await receive()).get("more_body", False):
+                    pass
+            status, content = override.status, override.body
+            body = dump_json(content)
+            headers = json_head(body, override.headers)
+            if status >= 400:
+                reason = _message(content) or f"answered by {override.id}"
+        else:
+            if key.rate_limit is not None:
+                limit_headers = emulator.rate_limiter.admit(
+                    key.id, key.rate_limit, now.timestamp()
+                )
+            workspace = emulator.workspaces[key.workspace_id]
+            status, content = await handler(
+                Context(scope, receive, operation, emulator, workspace, now)
+            )
+            body = dump_json(content)
+            headers = json_head(body)
     except ApiError as error:
-        status = error.status
+        status, reason = error.status, error.message
         body = dump_json(envelope(status, error.message))
         headers = json_head(body, error.headers)
     except ClientDisconnect:
         # Nobody is left to read it, nor to suffer what a fault does after the answer.
         status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
+        reason = "the client disconnected before its request body was complete"
         after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
-        status = 500
+        status, reason = 500, "Internal server error (an unexpected error, logged)"
         body = dump_json(envelope(500, "Internal server error"))
         headers = json_head(body)
     if after is not None and after.after_commit:
         injected = _fault_error(after, emulator.clock.now())
-        status = injected.status
+        status, reason = injected.status, injected.message
         body = dump_json(envelope(status, injected.message))
         headers = json_head(body, injected.headers)
     elif limit_headers:
@@ -178,6 +221,8 @@ async def serve(
         key_id=key.id if key else None,
         fault_id=fault.id if fault else None,
         body=b"".join(body_chunks) if body_chunks is not None else None,
+        reason=reason,
+        override_id=override.id if override else None,
     )
     await send({"type": "http.response.start", "status": status, "headers": headers})
     if after is not None and after.drop_after_commit:
@@ -185,6 +230,11 @@ async def serve(
 
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
     await send({"type": "http.response.body", "body": body})
+
+
+def _message(content: Any) -> str | list[str] | None:
+    message = content.get("message") if isinstance(content, dict) else None
+    return message if isinstance(message, (str, list)) else None
 
 
 def _recording(receive: Receive, chunks: list[bytes]) -> Receive:
