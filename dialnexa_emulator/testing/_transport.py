@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import httpx
 from starlette.types import ASGIApp
@@ -32,12 +33,23 @@ class SyncASGITransport(httpx.BaseTransport):
 
     def __init__(self, app: ASGIApp, client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
         """`client` is the peer address the app sees, as for `httpx.ASGITransport`."""
+        self._app = app
         self._transport = httpx.ASGITransport(app, client=client)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="dialnexa-emulator", daemon=True
         )
         self._thread.start()
+
+    def poll_clock(self, url: httpx.URL) -> Any:
+        """The client's `calls.wait` runs on the emulator's clock (if the app is an emulator):
+        see the client's `polling.offered_clock`."""
+        emulator = getattr(getattr(self._app, "state", None), "emulator", None)
+        if emulator is None:
+            return None
+        from dialnexa_emulator.testing._waiting import WaitClock  # noqa: PLC0415
+
+        return WaitClock(emulator)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # a sync body stream cannot be read on the loop; bytes can
