@@ -123,13 +123,14 @@ class Overrides:
                 f"status must be an HTTP status (100 to 599), not {status}", escapable=False
             )
         given = {str(k): str(v) for k, v in (headers or {}).items()}
-        if off_spec:
-            if body is DEFAULT:
-                body = {"statusCode": status, "message": "Off-spec answer", "error": ""}
-                if status in REASONS:
-                    body["error"] = REASONS[status]
-            return Override("", operation, status, body, given, 1, off_spec=True)
         declared = _declarations(self._spec, operation)
+        if off_spec:  # unchecked; a partial body of a declared status is still completed
+            known = declared.get(str(status))
+            if body is DEFAULT:
+                body = copy.deepcopy(known.example) if known else _off_spec_envelope(status)
+            elif known is not None and known.schema is not None:
+                body = _complete(body, known.schema, known.example)
+            return Override("", operation, status, body, given, 1, off_spec=True)
         if str(status) not in declared:
             raise OverrideError(
                 f"{operation} does not declare a {status} answer in the spec (it declares "
@@ -224,6 +225,10 @@ def _declarations(spec: Spec, operation_id: str) -> dict[str, _Declared]:
             header_set = ParameterSet(tuple(parameters), compile_schema(header_schema, registry))
         declared[status] = _Declared(schema, compiled, example, header_set, examples)
     return declared
+
+
+def _off_spec_envelope(status: int) -> dict[str, Any]:
+    return {"statusCode": status, "message": "Off-spec answer", "error": REASONS.get(status, "")}
 
 
 def _media_example(media: Mapping[str, Any]) -> Any:

@@ -80,6 +80,8 @@ class Expectation:
 def _json_differences(entry: Mapping[str, Any], wanted: Any) -> list[str]:
     if "body" not in entry:
         return ["its body was not kept (the journal keeps bodies when `journal.bodies` is on)"]
+    if not entry["body"]:
+        return ["it has no body"]
     try:
         sent = jsonlib.loads(entry["body"])
     except ValueError:

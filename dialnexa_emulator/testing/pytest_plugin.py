@@ -73,9 +73,7 @@ def dialnexa_config(request: pytest.FixtureRequest) -> Path | None:
 
 
 @pytest.fixture
-def dialnexa_emulator(
-    request: pytest.FixtureRequest, dialnexa_config: Path | None
-) -> Iterator[EmulatorHandle]:
+def dialnexa_emulator(dialnexa_config: Path | None) -> Iterator[EmulatorHandle]:
     """A fresh in-process emulator, frozen clock; https://api.dialnexa.com reaches it."""
     from dialnexa_emulator._config import ConfigError
     from dialnexa_emulator.testing._mock import MockSetupError, mock_dialnexa
@@ -90,25 +88,33 @@ def dialnexa_emulator(
         pytest.fail(str(exc), pytrace=False)
     try:
         yield emulator
-        _check_strict(request, emulator)
     finally:
         mock.__exit__(None, None, None)
 
 
-def _check_strict(request: pytest.FixtureRequest, emulator: EmulatorHandle) -> None:
-    strict = _marker_arguments(request).get("strict")
-    if strict is None:
-        strict = request.config.getini("dialnexa_strict")
-    if not strict:
-        return
-    lines = emulator.unexpected_requests()
-    if lines:
-        pytest.fail(
-            "strict: the DialNexa emulator got requests this test did not expect "
-            "(match them with assert_called; name the status of a refused one):\n  "
-            + "\n  ".join(lines),
-            pytrace=False,
-        )
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Strict tests: once the test passed, it fails if its emulator saw the unexpected."""
+    result = yield
+    funcargs = getattr(item, "funcargs", {})
+    handles = [funcargs[name] for name in ("dialnexa_emulator", "dialnexa_server") if name in funcargs]
+    if handles and _strict(item):
+        lines = [line for handle in handles for line in handle.unexpected_requests()]
+        if lines:
+            pytest.fail(
+                "strict: the DialNexa emulator got requests this test did not expect "
+                "(match them with assert_called; name the status of a refused one):\n  "
+                + "\n  ".join(lines),
+                pytrace=False,
+            )
+    return result
+
+
+def _strict(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("dialnexa")
+    if marker is not None and "strict" in marker.kwargs:
+        return bool(marker.kwargs["strict"])
+    return bool(item.config.getini("dialnexa_strict"))
 
 
 @pytest.fixture
@@ -153,7 +159,7 @@ def _dialnexa_webhook_receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def dialnexa_server(
-    request: pytest.FixtureRequest, dialnexa_config: Path | None, _dialnexa_servers: _Servers
+    dialnexa_config: Path | None, _dialnexa_servers: _Servers
 ) -> Iterator[EmulatorHandle]:
     """The session's served emulator for this config, reset for the test; the client's
     `calls.wait` runs on its clock in this process."""
@@ -164,7 +170,6 @@ def dialnexa_server(
     _routes.serve_clock(server)
     try:
         yield server
-        _check_strict(request, server)
     finally:
         _routes.unserve_clock(server)
 
