@@ -125,11 +125,7 @@ class Overrides:
         given = {str(k): str(v) for k, v in (headers or {}).items()}
         declared = _declarations(self._spec, operation)
         if off_spec:  # unchecked; a partial body of a declared status is still completed
-            known = declared.get(str(status))
-            if body is DEFAULT:
-                body = copy.deepcopy(known.example) if known else _off_spec_envelope(status)
-            elif known is not None and known.schema is not None:
-                body = _complete(body, known.schema, known.example)
+            body = _filled(body, declared.get(str(status)), status)
             return Override("", operation, status, body, given, 1, off_spec=True)
         if str(status) not in declared:
             raise OverrideError(
@@ -137,16 +133,12 @@ class Overrides:
                 f"{', '.join(declared)})"
             )
         answer = declared[str(status)]
-        if body is DEFAULT:
-            body = copy.deepcopy(answer.example)
-        elif answer.schema is not None:
-            body = _complete(body, answer.schema, answer.example)
+        body = _filled(body, answer, status)
         if answer.compiled is not None:
             problems = answer.compiled.problems(body, root="body")
             if problems:
                 raise OverrideError(
-                    f"the body is not a valid {status} answer of {operation}: "
-                    f"{'; '.join(problems)}"
+                    f"the body is not a valid {status} answer of {operation}: {'; '.join(problems)}"
                 )
         headers_out = {**answer.required_headers, **given}
         if answer.headers is not None:
@@ -212,7 +204,9 @@ def _declarations(spec: Spec, operation_id: str) -> dict[str, _Declared]:
                 example = _complete({}, schema, None)
         parameters, properties, required, examples = [], {}, [], {}
         for name in response.get("headers", {}):
-            header_pointer, header = _follow(document, f"{response_pointer}/headers/{_escape(name)}")
+            header_pointer, header = _follow(
+                document, f"{response_pointer}/headers/{_escape(name)}"
+            )
             key = name.lower()
             parameters.append(Parameter(key, _json_type(header.get("schema", {}))))
             properties[key] = _inline(document, f"{header_pointer}/schema")
@@ -227,8 +221,21 @@ def _declarations(spec: Spec, operation_id: str) -> dict[str, _Declared]:
     return declared
 
 
-def _off_spec_envelope(status: int) -> dict[str, Any]:
-    return {"statusCode": status, "message": "Off-spec answer", "error": REASONS.get(status, "")}
+def _filled(body: Any, answer: _Declared | None, status: int) -> Any:
+    """`body` completed from what the spec declares (`answer`); none given, its example."""
+    if answer is None:
+        if body is DEFAULT:
+            return {
+                "statusCode": status,
+                "message": "Off-spec answer",
+                "error": REASONS.get(status, ""),
+            }
+        return body
+    if body is DEFAULT:
+        return copy.deepcopy(answer.example)
+    if answer.schema is not None:
+        return _complete(body, answer.schema, answer.example)
+    return body
 
 
 def _media_example(media: Mapping[str, Any]) -> Any:
@@ -272,8 +279,8 @@ def _merged(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     if "allOf" not in schema:
         return schema
     merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema["allOf"]:
-        part = _merged(part)
+    for each in schema["allOf"]:
+        part = _merged(each)
         merged["properties"] = {**part.get("properties", {}), **merged.get("properties", {})}
         merged["required"] = [*part.get("required", []), *merged.get("required", [])]
         for key, value in part.items():

@@ -121,9 +121,7 @@ def check_called(
     raise AssertionError("\n".join(lines))
 
 
-def check_not_called(
-    entries: Sequence[Mapping[str, Any]], expectation: Expectation
-) -> None:
+def check_not_called(entries: Sequence[Mapping[str, Any]], expectation: Expectation) -> None:
     matching = [e for e in entries if not expectation.differences(e)]
     if matching:
         lines = [f"expected no {expectation.describe()}; it was called {_count(len(matching))}:"]

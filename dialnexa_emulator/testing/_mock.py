@@ -154,7 +154,7 @@ def _decorate(func: Callable[P, R], config: ConfigSource) -> Callable[P, R]:
     hidden from the signature, so pytest does not look for a fixture of that name)."""
     signature = inspect.signature(func)
     wants_handle = HANDLE_PARAMETER in signature.parameters
-    wrapper: Callable[..., Any]
+    wrapper: Any
     if inspect.iscoroutinefunction(func):
 
         @functools.wraps(func)
@@ -177,7 +177,7 @@ def _decorate(func: Callable[P, R], config: ConfigSource) -> Callable[P, R]:
         wrapper = run
     if wants_handle:
         kept = [p for name, p in signature.parameters.items() if name != HANDLE_PARAMETER]
-        wrapper.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+        wrapper.__signature__ = signature.replace(parameters=kept)
     return cast(Callable[P, R], wrapper)
 
 

@@ -97,7 +97,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Strict tests: once the test passed, it fails if its emulator saw the unexpected."""
     result = yield
     funcargs = getattr(item, "funcargs", {})
-    handles = [funcargs[name] for name in ("dialnexa_emulator", "dialnexa_server") if name in funcargs]
+    names = ("dialnexa_emulator", "dialnexa_server")
+    handles = [funcargs[name] for name in names if name in funcargs]
     if handles and _strict(item):
         lines = [line for handle in handles for line in handle.unexpected_requests()]
         if lines:

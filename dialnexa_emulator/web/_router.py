@@ -44,6 +44,7 @@ _FAULT_MESSAGES = {
     504: "Gateway timeout",
 }
 _EMPTY_400: RawHeaders = [(b"content-length", b"0")]
+_DISCONNECTED = "the client disconnected before its request body was complete"
 
 
 class ApiPath:
@@ -110,7 +111,7 @@ def _preferred_code(scope: Scope) -> str | None:
             for token in value.decode("latin-1").replace(";", ",").split(","):
                 key, _, wanted = token.strip().partition("=")
                 if key.lower() == "code":
-                    return wanted.strip().strip('"')
+                    return str(wanted.strip().strip('"'))
     return None
 
 
@@ -171,19 +172,10 @@ async def serve(
         now = emulator.clock.now()
         override = _override(emulator, operation, scope)
         if override is not None:  # the test's answer, in place of the operation's
-            if body_chunks is not None:  # read, so that the journal shows what was sent
-                while (await receive()).get("more_body", False):
-                    pass
-            status, content = override.status, override.body
-            body = dump_json(content)
-            headers = json_head(body, override.headers)
-            if status >= 400:
-                reason = _message(content) or f"answered by {override.id}"
+            status, body, headers, reason = await _chosen(override, receive, body_chunks)
         else:
             if key.rate_limit is not None:
-                limit_headers = emulator.rate_limiter.admit(
-                    key.id, key.rate_limit, now.timestamp()
-                )
+                limit_headers = emulator.rate_limiter.admit(key.id, key.rate_limit, now.timestamp())
             workspace = emulator.workspaces[key.workspace_id]
             status, content = await handler(
                 Context(scope, receive, operation, emulator, workspace, now)
@@ -191,24 +183,17 @@ async def serve(
             body = dump_json(content)
             headers = json_head(body)
     except ApiError as error:
-        status, reason = error.status, error.message
-        body = dump_json(envelope(status, error.message))
-        headers = json_head(body, error.headers)
+        status, body, headers, reason = _refusal(error)
     except ClientDisconnect:
         # Nobody is left to read it, nor to suffer what a fault does after the answer.
-        status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
-        reason = "the client disconnected before its request body was complete"
+        status, body, headers, reason = 400, b"", [*_EMPTY_400], _DISCONNECTED  # a copy of head
         after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
-        status, reason = 500, "Internal server error (an unexpected error, logged)"
-        body = dump_json(envelope(500, "Internal server error"))
-        headers = json_head(body)
+        status, body, headers, _ = _refusal(ApiError(500, "Internal server error"))
+        reason = "Internal server error (an unexpected error, logged)"
     if after is not None and after.after_commit:
-        injected = _fault_error(after, emulator.clock.now())
-        status, reason = injected.status, injected.message
-        body = dump_json(envelope(status, injected.message))
-        headers = json_head(body, injected.headers)
+        status, body, headers, reason = _refusal(_fault_error(after, emulator.clock.now()))
     elif limit_headers:
         _update(headers, limit_headers)
     journal.record(
@@ -232,9 +217,25 @@ async def serve(
     await send({"type": "http.response.body", "body": body})
 
 
-def _message(content: Any) -> str | list[str] | None:
-    message = content.get("message") if isinstance(content, dict) else None
-    return message if isinstance(message, (str, list)) else None
+Answer = tuple[int, bytes, RawHeaders, str | list[str] | None]  # status, body, head, reason
+
+
+def _refusal(error: ApiError) -> Answer:
+    body = dump_json(envelope(error.status, error.message))
+    return error.status, body, json_head(body, error.headers), error.message
+
+
+async def _chosen(override: Override, receive: Receive, kept: list[bytes] | None) -> Answer:
+    """The answer a test chose; the request body is read first if the journal keeps it."""
+    if kept is not None:
+        while (await receive()).get("more_body", False):
+            pass
+    body = dump_json(override.body)
+    reason = None
+    if override.status >= 400:
+        message = override.body.get("message") if isinstance(override.body, dict) else None
+        reason = message if isinstance(message, (str, list)) else f"answered by {override.id}"
+    return override.status, body, json_head(body, override.headers), reason
 
 
 def _recording(receive: Receive, chunks: list[bytes]) -> Receive:

@@ -80,7 +80,8 @@ def test_query_and_header_expectations(
     dialnexa_client: DialNexa, dialnexa_emulator: EmulatorHandle
 ) -> None:
     dialnexa_client.calls.list(limit=5, status=["busy", "completed"])
-    dialnexa_emulator.assert_called("listCalls", query={"limit": 5, "status": ["busy", "completed"]})
+    wanted = {"limit": 5, "status": ["busy", "completed"]}
+    dialnexa_emulator.assert_called("listCalls", query=wanted)
     with pytest.raises(AssertionError, match="query limit is 5, not 10"):
         dialnexa_emulator.assert_called("listCalls", query={"limit": 10})
     with pytest.raises(AssertionError, match="header x-trace is absent, not t1"):
