@@ -24,7 +24,7 @@ from dialnexa_emulator.testing._assertions import (
     describe_entry,
     refused,
 )
-from dialnexa_emulator.testing._transport import SyncASGITransport
+from dialnexa_emulator.testing._transport import AsyncASGITransport, SyncASGITransport
 from dialnexa_emulator.testing._waiting import WaitClock
 from dialnexa_emulator.webhooks._delivery import Webhooks
 
@@ -43,7 +43,7 @@ class EmulatorHandle:
         self.base_url = base_url
         self._emulator: Emulator = app.state.emulator
         self._sync_transport: SyncASGITransport | None = None
-        self._async_transport = httpx.ASGITransport(app)
+        self._async_transport = AsyncASGITransport(app)
         self.wait_clock = WaitClock(self._emulator)  # what the client's waits run on
         self._expected: set[int] = set()  # journal ids an assertion matched
         self._acknowledged: set[int] = set()  # refused ids an assertion named the status of

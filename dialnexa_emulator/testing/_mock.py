@@ -15,12 +15,14 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
 import httpx
+from httpx._transports import default as _httpx_transports  # where transports make SSL contexts
 from starlette.applications import Starlette
 
 from dialnexa_emulator._clock import FrozenClock
@@ -253,7 +255,8 @@ class _Routes:
             return
         send_sync = httpx.HTTPTransport.handle_request
         send_async = httpx.AsyncHTTPTransport.handle_async_request
-        self._originals = (send_sync, send_async)
+        make_context = _httpx_transports.create_ssl_context
+        self._originals = (send_sync, send_async, make_context)
 
         def handle_request(
             transport: httpx.HTTPTransport, request: httpx.Request
@@ -287,16 +290,41 @@ class _Routes:
         # The client's `polling.offered_clock` asks the transport for this: waits take no time.
         httpx.HTTPTransport.poll_clock = poll_clock  # type: ignore[attr-defined]
         httpx.AsyncHTTPTransport.poll_clock = poll_clock  # type: ignore[attr-defined]
+        _httpx_transports.create_ssl_context = _shared_ssl_context(make_context)
 
     def _uninstall(self) -> None:
         if self._active or self._served or self._originals is None:
             return
-        send_sync, send_async = self._originals
+        send_sync, send_async, make_context = self._originals
         httpx.HTTPTransport.handle_request = send_sync  # type: ignore[method-assign]
         httpx.AsyncHTTPTransport.handle_async_request = send_async  # type: ignore[method-assign]
+        _httpx_transports.create_ssl_context = make_context
         del httpx.HTTPTransport.poll_clock  # type: ignore[attr-defined]
         del httpx.AsyncHTTPTransport.poll_clock  # type: ignore[attr-defined]
         self._originals = None
+
+
+_SSL_CONTEXTS: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+
+def _shared_ssl_context(make: Callable[..., ssl.SSLContext]) -> Callable[..., ssl.SSLContext]:
+    """httpx's `create_ssl_context`, made once per settings: loading the CA bundle for each new
+    client costs ~30 ms, most of a test's time. The same context httpx would build; contexts are
+    shared safely between connections."""
+
+    def create_ssl_context(
+        verify: ssl.SSLContext | str | bool = True, cert: Any = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        environment = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        key = (trust_env, *environment) if trust_env else (False,)
+        context = _SSL_CONTEXTS.get(key)
+        if context is None:
+            context = _SSL_CONTEXTS[key] = make(verify=True, cert=None, trust_env=trust_env)
+        return context
+
+    return create_ssl_context
 
 
 def _origin(url: httpx.URL) -> Origin:
