@@ -29,7 +29,7 @@ from dialnexa_emulator._clock import FrozenClock
 from dialnexa_emulator._config import EmulatorConfig, load_config
 from dialnexa_emulator.testing._handle import EmulatorHandle
 from dialnexa_emulator.testing._waiting import WaitClock
-from dialnexa_emulator.web._app import create_app
+from dialnexa_emulator.app import create_app
 
 DIALNEXA_HOST = "api.dialnexa.com"
 DIALNEXA_BASE_URL = f"https://{DIALNEXA_HOST}/v1"
