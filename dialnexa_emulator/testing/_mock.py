@@ -27,9 +27,9 @@ from starlette.applications import Starlette
 
 from dialnexa_emulator._clock import FrozenClock
 from dialnexa_emulator._config import EmulatorConfig, load_config
+from dialnexa_emulator.app import create_app
 from dialnexa_emulator.testing._handle import EmulatorHandle
 from dialnexa_emulator.testing._waiting import WaitClock
-from dialnexa_emulator.app import create_app
 
 DIALNEXA_HOST = "api.dialnexa.com"
 DIALNEXA_BASE_URL = f"https://{DIALNEXA_HOST}/v1"
@@ -191,7 +191,7 @@ class _Routes:
         self._lock = threading.Lock()
         self._active: list[tuple[EmulatorHandle, list[Origin]]] = []
         self._served: dict[Origin, EmulatorHandle] = {}
-        self._originals: tuple[Any, Any] | None = None
+        self._originals: tuple[Any, Any, Any] | None = None
 
     def push(self, handle: EmulatorHandle, aliases: list[Origin]) -> None:
         with self._lock:
@@ -255,7 +255,7 @@ class _Routes:
             return
         send_sync = httpx.HTTPTransport.handle_request
         send_async = httpx.AsyncHTTPTransport.handle_async_request
-        make_context = _httpx_transports.create_ssl_context
+        make_context = getattr(_httpx_transports, _SSL_FACTORY)
         self._originals = (send_sync, send_async, make_context)
 
         def handle_request(
@@ -290,7 +290,7 @@ class _Routes:
         # The client's `polling.offered_clock` asks the transport for this: waits take no time.
         httpx.HTTPTransport.poll_clock = poll_clock  # type: ignore[attr-defined]
         httpx.AsyncHTTPTransport.poll_clock = poll_clock  # type: ignore[attr-defined]
-        _httpx_transports.create_ssl_context = _shared_ssl_context(make_context)
+        setattr(_httpx_transports, _SSL_FACTORY, _shared_ssl_context(make_context))
 
     def _uninstall(self) -> None:
         if self._active or self._served or self._originals is None:
@@ -298,12 +298,13 @@ class _Routes:
         send_sync, send_async, make_context = self._originals
         httpx.HTTPTransport.handle_request = send_sync  # type: ignore[method-assign]
         httpx.AsyncHTTPTransport.handle_async_request = send_async  # type: ignore[method-assign]
-        _httpx_transports.create_ssl_context = make_context
+        setattr(_httpx_transports, _SSL_FACTORY, make_context)
         del httpx.HTTPTransport.poll_clock  # type: ignore[attr-defined]
         del httpx.AsyncHTTPTransport.poll_clock  # type: ignore[attr-defined]
         self._originals = None
 
 
+_SSL_FACTORY = "create_ssl_context"  # what httpx's transports call, in their module
 _SSL_CONTEXTS: dict[tuple[object, ...], ssl.SSLContext] = {}
 
 
