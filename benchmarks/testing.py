@@ -126,7 +126,7 @@ def pytest_sessionfinish(session, exitstatus):
 CASES = (
     ("fixture", "kit: `dialnexa_client` fixture, create + wait + assert", FIXTURE_TEST),
     ("mock_dialnexa", "kit: `@mock_dialnexa`, own `DialNexa()`, create + wait + assert", MOCK_TEST),
-    ("moto", "moto 'mock_aws', SQS create queue + send + receive + assert", MOTO_TEST),
+    ("moto", "moto: `mock_aws` fixture, SQS create queue + send + receive + assert", MOTO_TEST),
 )
 
 
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
         f"\n{count} runs of each test, each module in its own fresh `python -m pytest` pinned to "
         f"CPU {c.LOAD_CPU}; the first run (imports, first emulator) is shown apart, the rest "
         f"summarized. Wall: setup + call + teardown as pytest reports them; CPU: the process's "
-        f"CPU time over the same test. Load average (1 min) at the end: {load:.1f} on "
+        f"CPU time in those three phases. Load average (1 min) at the end: {load:.1f} on "
         f"{os.cpu_count()} cores: on a shared machine wall times grow with it, CPU times less.\n\n"
     )
     labels = {name: label for name, label, _ in CASES}
