@@ -200,3 +200,27 @@ def test_prefer_code_200_answers_the_specs_example(dialnexa_server: EmulatorHand
     assert answer.status_code == 200
     assert isinstance(answer.json(), list)
     assert dialnexa_server.calls == []  # nothing was stored
+
+
+CALL_FIELDS = {
+    "status": st.sampled_from(["initiated", "received", "completed", "busy", "failed"]),
+    "to_phone_number": st.sampled_from(["+919876543210", "+14155550123"]),
+    "agent_id": st.sampled_from(["agt_abc123", "agt_other"]),
+    "duration_sec": st.one_of(st.none(), st.integers(min_value=0, max_value=3600)),
+    "metadata": st.dictionaries(st.sampled_from(["order_id", "name"]), st.text(max_size=5)),
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(partial=st.fixed_dictionaries({}, optional=CALL_FIELDS))
+def test_any_partial_call_is_completed_into_one_the_client_reads(
+    partial: dict[str, object],
+) -> None:
+    with mock_dialnexa() as emulator, DialNexa() as client:
+        answer = emulator.respond("getCall", 200, partial)
+        assert {k: answer["body"][k] for k in partial} == partial  # what was given is kept
+        call = client.calls.get("call_abc123")
+        assert call.id.startswith("call_")
+        for name, value in partial.items():
+            if name != "metadata":
+                assert getattr(call, name) == value
