@@ -83,11 +83,12 @@ def replay(
         httpx.Client(transport=SyncASGITransport(app), base_url="http://emulator") as client,
     ):
         for index, exchange in enumerate(cassette.exchanges, 1):
+            # A recorded delivery's moment is a step too, so the emulator's deliveries come out
+            # at the same steps the target's were seen at.
+            run.move_to(exchange.offset_sec, flush=bool(hooks))
             if exchange.kind == "api" and exchange.operation in emulator.spec.operations:
-                run.move_to(exchange.offset_sec, flush=bool(hooks))
                 run.api(index, exchange, client)
         if hooks:
-            run.move_to(max(e.offset_sec for e in cassette.exchanges), flush=True)
             run.webhooks(cassette.exchanges)
     run.gather_gaps()
     return Result(cassette.target, run.comparisons, run.gaps, tolerance_sec, run.notes)
@@ -123,6 +124,8 @@ class _Run:
         self.ids: dict[str, str] = {}
         self.created_at_offset: dict[str, float] = {}
         self.comparisons: list[Comparison] = []
+        self.seen_at: dict[str, float] = {}
+        """Delivery id -> the offset of the step at which the emulator had delivered it."""
         self.gaps: list[tuple[int, str, str]] = []
         self.notes: list[str] = []
         self._target_base = urlsplit(cassette.target).path.rstrip("/")
@@ -135,6 +138,9 @@ class _Run:
             self.emulator.set_clock(moment)
         if flush:
             self.emulator.webhooks.flush()
+            for delivery in self.emulator.webhooks.deliveries():
+                if delivery.state == "delivered":
+                    self.seen_at.setdefault(delivery.id, offset_sec)
 
     def _request(self, exchange: Exchange) -> httpx.Request:
         parts = urlsplit(exchange.uri)
@@ -178,6 +184,7 @@ class _Run:
             self.ids[str(theirs["id"])] = str(mine.get("id"))
             self.created_at_offset[str(theirs["id"])] = exchange.offset_sec
         if exchange.status != response.status_code:
+            self._blame(result, exchange)
             return  # different answers altogether: their fields say nothing more
         compare_headers(
             result,
@@ -254,7 +261,7 @@ class _Run:
             context = Context(self.ids, self.tolerance_sec, lambda _: None, lambda _: None)
             compare_body(result, body, json.loads(delivery.body), context)
             theirs = exchange.offset_sec - self.created_at_offset[reverse[call_id]]
-            mine = (delivery.due_at - delivery.call.created_at).total_seconds()
+            mine = self.seen_at[delivery.id] - self.created_at_offset[reverse[call_id]]
             if abs(theirs - mine) <= self.tolerance_sec:
                 result.agree()
             else:
