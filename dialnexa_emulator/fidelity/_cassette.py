@@ -245,11 +245,14 @@ def read_cassette(path: Path) -> Cassette:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CassetteError(f"{path}: cannot read the cassette: {exc}".replace("\n", " ")) from None
-    if not isinstance(document, dict) or not isinstance(document.get("http_interactions"), list):
-        raise CassetteError(f"{path}: not a cassette (no http_interactions list)")
+    if not isinstance(document, dict) or "http_interactions" not in document:
+        raise CassetteError(f"{path}: not a cassette (no http_interactions)")
+    interactions = document["http_interactions"] or []  # none recorded yet
+    if not isinstance(interactions, list):
+        raise CassetteError(f"{path}: not a cassette (http_interactions is not a list)")
     meta = document.get("x-dialnexa") or {}
     exchanges = []
-    for index, item in enumerate(document["http_interactions"]):
+    for index, item in enumerate(interactions):
         try:
             exchanges.append(_exchange(item))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

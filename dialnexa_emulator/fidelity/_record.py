@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 from dialnexa_client.webhooks import WebhookPayloadError, WebhookSignatureError, verify
@@ -166,7 +166,10 @@ class Recorder:
                 )
                 return
             probe = screened.probe
+        # Forwarded as received (raw_path); recorded decoded, so redaction sees every secret.
+        raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
         url = f"{self._origin}{self._target_base}{path[len(self._base) :]}"
+        recorded_query = urlencode(parse_qsl(query, keep_blank_values=True))
         forwarded = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
         at = self._now()
         try:
@@ -174,7 +177,11 @@ class Recorder:
                 transport=self._transport, timeout=self.options.timeout_sec
             ) as client:
                 response = await client.request(
-                    method, url + (f"?{query}" if query else ""), headers=forwarded, content=body
+                    method,
+                    f"{self._origin}{self._target_base}{raw_path[len(self._base) :]}"
+                    + (f"?{query}" if query else ""),
+                    headers=forwarded,
+                    content=body,
                 )
         except httpx.HTTPError as exc:
             if probe:
@@ -193,7 +200,7 @@ class Recorder:
         exchange = Exchange(
             kind="api",
             method=method,
-            uri=url + (f"?{query}" if query else ""),
+            uri=url + (f"?{recorded_query}" if recorded_query else ""),
             request_headers=_grouped(headers),
             request_body=body.decode("utf-8", "replace") if body else None,
             status=response.status_code,

@@ -26,7 +26,7 @@ from dialnexa_emulator.fidelity import Cassette, Recorder, RecordOptions, read_c
 from tests.serving import served
 
 KEY = "kid_demo:sk_demo_secret"
-WEBHOOK_SECRET = "whsec_fidelity_target"  # noqa: S105 - a test endpoint's
+WEBHOOK_SECRET = "whsec_fidelity_target"
 TARGET = "http://target.test/v1"
 ANSWERED = "+919876543210"  # completed after 30 s of talk (38 s in all)
 BUSY = "+919876500002"  # busy, ends after 8 s
