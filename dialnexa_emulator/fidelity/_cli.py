@@ -124,6 +124,8 @@ def record_main(argv: Sequence[str]) -> int:  # noqa: PLR0911 - one exit per ref
         return _fail("record", "--allow-calls must be 0 or more")
     if not args.webhook_path.startswith("/"):
         return _fail("record", "--webhook-path must start with /")
+    if args.ready_file and not Path(args.ready_file).parent.is_dir():
+        return _fail("record", f"--ready-file {args.ready_file}: no such directory")
     destinations = [n.strip() for given in args.to for n in given.split(",") if n.strip()]
     try:
         spec = load_spec(args.spec)
@@ -178,16 +180,18 @@ def _serve(options: RecordOptions, host: str, port: int, ready_file: str | None)
     )
     ready = Path(ready_file) if ready_file else None
     if ready is not None:
-        ready.write_text(
-            json.dumps(
-                {
-                    "url": f"{origin}{options.spec.base_path}",
-                    "webhook_url": f"{origin}{options.webhook_path}",
-                    "pid": os.getpid(),
-                }
-            )
-        )
-    signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+        info = {
+            "url": f"{origin}{options.spec.base_path}",
+            "webhook_url": f"{origin}{options.webhook_path}",
+            "pid": os.getpid(),
+        }
+        temporary = ready.with_name(f".{ready.name}.tmp")
+        temporary.write_text(json.dumps(info), encoding="utf-8")
+        temporary.replace(ready)  # never read half-written
+    # Ctrl+C and SIGTERM stop uvicorn, which raises the signal again once stopped: by then
+    # stopping is what was asked for, and the cassette is complete.
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, lambda *_: None)
     config = uvicorn.Config(recorder, lifespan="off", access_log=False, log_level="warning")
     try:
         uvicorn.Server(config).run(sockets=[sock])

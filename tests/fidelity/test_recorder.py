@@ -24,7 +24,10 @@ def test_the_create_budget_holds_whoever_asks(tmp_path: Path) -> None:
     assert all(a.headers[REFUSED_HEADER] == "refused" for a in answers[2:])
     assert elsewhere.status_code == 403  # not a --to destination
     assert len(created) == 2  # the target saw two creates, no more
-    assert [e.status for e in cassette.exchanges if e.kind == "api"] == [201, 201]  # refusals are not the target's
+    assert [e.status for e in cassette.exchanges if e.kind == "api"] == [
+        201,
+        201,
+    ]  # refusals are not the target's
     assert "2 call(s) created (--allow-calls 2)" in session.recorder.summary()
 
 

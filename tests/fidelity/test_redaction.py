@@ -79,6 +79,7 @@ def _forms(secret: str) -> set[str]:
 )
 def test_no_secret_reaches_the_cassette(
     tmp_path: Path,
+    *,
     key_id: str,
     key_secret: str,
     webhook_secret: str,
@@ -130,7 +131,7 @@ def test_no_secret_reaches_the_cassette(
     text = cassette.read_text(encoding="utf-8")
     document = yaml.safe_load(text)
     assert document["http_interactions"], "nothing was recorded"
-    written = _strings(document) + [text, output.getvalue()]
+    written = [*_strings(document), text, output.getvalue()]
     for secret in leaked:
         for form in _forms(secret):
             assert not any(form in value for value in written), f"{form!r} reached the cassette"
