@@ -86,6 +86,8 @@ def replay(
             # A recorded delivery's moment is a step too, so the emulator's deliveries come out
             # at the same steps the target's were seen at.
             run.move_to(exchange.offset_sec, flush=bool(hooks))
+            if exchange.kind == "api" and exchange.operation is None:
+                exchange.operation = run.operation_of(exchange)  # e.g. schemathesis' cassettes
             if exchange.kind == "api" and exchange.operation in emulator.spec.operations:
                 run.api(index, exchange, client)
         if hooks:
@@ -128,7 +130,9 @@ class _Run:
         """Delivery id -> the offset of the step at which the emulator had delivered it."""
         self.gaps: list[tuple[int, str, str]] = []
         self.notes: list[str] = []
-        self._target_base = urlsplit(cassette.target).path.rstrip("/")
+        # A cassette without its target (schemathesis') is taken to use the spec's base path.
+        target_path = urlsplit(cassette.target).path if cassette.target else None
+        self._target_base = (target_path or emulator.spec.base_path).rstrip("/")
         workspace = emulator.config.workspaces[0]
         self._token = workspace.api_keys[0].token
 
@@ -142,12 +146,20 @@ class _Run:
                 if delivery.state == "delivered":
                     self.seen_at.setdefault(delivery.id, offset_sec)
 
-    def _request(self, exchange: Exchange) -> httpx.Request:
-        parts = urlsplit(exchange.uri)
-        path = parts.path
+    def operation_of(self, exchange: Exchange) -> str | None:
+        found = self.check.match(exchange.method, self._path(exchange))
+        return found[0].id if found else None
+
+    def _path(self, exchange: Exchange) -> str:
+        """The request's path on the emulator, with created calls' ids mapped."""
+        path = urlsplit(exchange.uri).path
         if path.startswith(self._target_base):
             path = path[len(self._target_base) :]
-        path = self.emulator.spec.base_path + map_ids(path, self.ids)
+        return self.emulator.spec.base_path + map_ids(path, self.ids)
+
+    def _request(self, exchange: Exchange) -> httpx.Request:
+        parts = urlsplit(exchange.uri)
+        path = self._path(exchange)
         query = urlencode([(k, map_ids(v, self.ids)) for k, v in parse_qsl(parts.query, True)])
         headers = {
             name: values[0]
