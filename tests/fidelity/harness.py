@@ -126,6 +126,7 @@ def recording(
     config: EmulatorConfig | None = None,
     answers: Answer | None = None,
     deliveries: Callable[[dict[str, Any]], None] | None = None,
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
     webhooks: bool = True,
     **options: Any,
 ) -> Iterator[Session]:
@@ -134,6 +135,8 @@ def recording(
     target = create_app(config, clock=FrozenClock())
     emulator: Emulator = target.state.emulator
     served_target = rewriting(target, answers) if answers else target
+    if wrap is not None:
+        served_target = wrap(served_target)
     output = io.StringIO()
     settings: dict[str, Any] = {
         "allow_calls": 10,

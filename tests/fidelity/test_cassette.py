@@ -67,7 +67,7 @@ http_interactions:
 
     body:
       encoding: 'utf-8'
-      string: "{\\"statusCode\\":404,\\"message\\":\\"Call not found\\",\\"error\\":\\"Not Found\\"}"
+      string: '{"statusCode":404,"message":"Call not found","error":"Not Found"}'
     http_version: '1.1'
 """
 

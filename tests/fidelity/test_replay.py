@@ -171,3 +171,48 @@ def test_a_webhook_field_is_found_on_its_event(tmp_path: Path) -> None:
         "emulator",  # the spec declares `summary`; the emulator never sends it
     )
     assert result.gaps == []
+
+
+def test_a_header_the_spec_names_is_compared(tmp_path: Path) -> None:
+    """The target's 401 lacks `WWW-Authenticate`, which the spec requires: the spec is wrong
+    about DialNexa there, so the difference points at the spec."""
+
+    def strip(app: Any) -> Any:
+        async def proxy(scope: Any, receive: Any, send: Any) -> None:
+            async def without(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    headers = [(k, v) for k, v in message["headers"] if k != b"www-authenticate"]
+                    message = dict(message, headers=headers)
+                await send(message)
+
+            await app(scope, receive, without)
+
+        return proxy
+
+    result = _replayed(tmp_path, wrap=strip)
+
+    difference = _only(result)
+    assert (difference.operation, difference.kind, difference.where, difference.fix) == (
+        "listCalls",
+        "header",
+        "header www-authenticate",
+        "spec",
+    )
+    assert (difference.target, difference.emulator) == (None, "Bearer")
+
+
+def test_another_order_of_list_calls_is_an_ordering_difference(tmp_path: Path) -> None:
+    def oldest_first(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+        if method == "GET" and path.endswith("/calls") and isinstance(body, list):
+            body = body[::-1]
+        return status, body
+
+    result = _replayed(tmp_path, answers=oldest_first)
+
+    difference = _only(result)
+    assert (difference.operation, difference.kind, difference.where) == (
+        "listCalls",
+        "ordering",
+        "body",
+    )
+    assert difference.target == difference.emulator[::-1]
