@@ -126,6 +126,10 @@ class Recorder:
         method: str = scope["method"]
         path: str = scope["path"]
         query = scope["query_string"].decode("latin-1")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        authorization = next((v for k, v in headers if k.lower() == "authorization"), None)
+        if authorization:
+            self._redactor.add(authorization)  # before anything is printed or written
         found = self._check.match(method, path)
         if found is None:
             self.tally.refused["not in the spec"] += 1
@@ -135,10 +139,6 @@ class Recorder:
             )
             return
         operation, path_parameters = found
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        authorization = next((v for k, v in headers if k.lower() == "authorization"), None)
-        if authorization:
-            self._redactor.add(authorization)
         asked = self._check.request(
             operation, path_parameters, parse_qsl(query, keep_blank_values=True), body
         )
