@@ -159,10 +159,9 @@ def record_main(argv: Sequence[str]) -> int:  # noqa: PLR0911 - one exit per ref
 def _serve(options: RecordOptions, host: str, port: int, ready_file: str | None) -> int:
     import uvicorn  # noqa: PLC0415 - only the recorder serves
 
-    from dialnexa_emulator.server.cli import _listen  # noqa: PLC0415
-
     try:
-        sock = _listen(host, port)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.create_server((host, port), family=family)
     except OSError as exc:
         return _fail("record", f"cannot listen on {host}:{port}: {exc}", 1)
     bound_host, bound_port = sock.getsockname()[:2]

@@ -4,8 +4,9 @@ Every request to the spec's operations is checked against the spec (the emulator
 validators) and, unless `strict` refuses an off-spec one, forwarded to the target; the answer is
 checked too, and the exchange, redacted, appended to the cassette. Anything off-spec is printed as
 it happens. What is not one of the spec's operations is never forwarded (a live target sees only
-the spec), and creates pass the contract suite's `CallGuard`: at most `allow_calls` of them, only
-to the `destinations` allowed; any other create is answered here, 403, and never leaves.
+the spec), and creates follow the contract suite's budget rules (`_budget`): at most
+`allow_calls` of them, only to the `destinations` allowed; any other create is answered here, 403,
+and never leaves.
 
 The target's webhook deliveries are received at `webhook_path`, their signatures verified with the
 client's `dialnexa_client.webhooks.verify`, checked against the spec's `webhooks:` and recorded in
@@ -28,10 +29,10 @@ import httpx
 from dialnexa_client.webhooks import WebhookPayloadError, WebhookSignatureError, verify
 from starlette.types import Message, Receive, Scope, Send
 
-from dialnexa_contract._call_guard import CallGuard, is_create
 from dialnexa_emulator._clock import SystemClock, iso
 from dialnexa_emulator._errors import REASONS, dump_json, envelope
 from dialnexa_emulator._spec import Spec
+from dialnexa_emulator.fidelity._budget import CallBudget
 from dialnexa_emulator.fidelity._cassette import Auth, CassetteWriter, Exchange, Redactor
 from dialnexa_emulator.fidelity._conformance import Verdict, spec_check
 
@@ -90,7 +91,12 @@ class Recorder:
         self._target_base = parts.path.rstrip("/")
         self._base = options.spec.base_path
         self._check = spec_check(options.spec)
-        self._guard = CallGuard(allow_calls=options.allow_calls, destinations=options.destinations)
+        create = options.spec.operations["createCall"]
+        self._budget = CallBudget(
+            allow_calls=options.allow_calls,
+            destinations=options.destinations,
+            is_valid=lambda payload: create.body is None or not create.body.problems(payload),
+        )
         self._redactor = Redactor([options.token, options.webhook_secret])
         self._transport = transport
         self._now = clock or SystemClock().now
@@ -150,9 +156,9 @@ class Recorder:
             return
         auth = self._auth(authorization)
         probe = False
-        if is_create(method, path):
-            screened = self._guard.screen(body, with_run_key=auth == "run-key")
-            if screened.body != body:  # the guard would have made it undialable: never send it
+        if operation.id == "createCall":
+            admitted = self._budget.admit(body, with_run_key=auth == "run-key")
+            if not admitted.forward:
                 self.tally.refused["create beyond the budget or destinations"] += 1
                 self._say(
                     f"refused createCall: --allow-calls {self.options.allow_calls} spent, or a "
@@ -165,7 +171,7 @@ class Recorder:
                     "destination is not one of --to",
                 )
                 return
-            probe = screened.probe
+            probe = admitted.probe
         # Forwarded as received (raw_path); recorded decoded, so redaction sees every secret.
         raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
         url = f"{self._origin}{self._target_base}{path[len(self._base) :]}"
@@ -185,13 +191,13 @@ class Recorder:
                 )
         except httpx.HTTPError as exc:
             if probe:
-                self._guard.settle_probe(accepted=True)  # unknown: keep it counted
+                self._budget.settle(accepted=True)  # the outcome is unknown: keep it counted
             self._say(f"target did not answer {operation.id}: {exc!r}")
             await _answer(send, 502, f"the target did not answer: {type(exc).__name__}")
             return
         if probe:
-            self._guard.settle_probe(accepted=response.is_success)
-        if is_create(method, path) and response.is_success:
+            self._budget.settle(accepted=response.is_success)
+        if operation.id == "createCall" and response.is_success:
             self.tally.creates_forwarded += 1
         answer_headers = {k: v for k, v in response.headers.items()}
         answered = self._check.response(

@@ -10,11 +10,14 @@ deliveries go to a local receiver and are compared with the ones recorded, call 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -24,6 +27,7 @@ from dialnexa_emulator._clock import FrozenClock, parse_iso
 from dialnexa_emulator._config import EmulatorConfig, default_config
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._lifecycle import Timeline
+from dialnexa_emulator.app import create_app
 from dialnexa_emulator.fidelity._cassette import SECRET_HEADERS, Cassette, Exchange
 from dialnexa_emulator.fidelity._compare import (
     Comparison,
@@ -33,12 +37,10 @@ from dialnexa_emulator.fidelity._compare import (
     map_ids,
 )
 from dialnexa_emulator.fidelity._conformance import SpecCheck, spec_check
-from dialnexa_emulator.testing._receiver import WebhookReceiver
-from dialnexa_emulator.testing._transport import SyncASGITransport
-from dialnexa_emulator.web._app import create_app
 
 DEFAULT_TOLERANCE_SEC = 2.0
 _UNKNOWN_KEY = "Bearer kid_fidelity_unknown:sk_fidelity_unknown"
+_RECEIVER_SECRET = "whsec_fidelity_replay"  # noqa: S105 - a local receiver's, checked by no one
 _SENT_AS_IS = frozenset({"content-type", "accept", "prefer"})
 
 
@@ -80,7 +82,7 @@ def replay(
     hooks = [e for e in cassette.exchanges if e.kind == "webhook"]
     with (
         _receiver(emulator, enabled=bool(hooks)),
-        httpx.Client(transport=SyncASGITransport(app), base_url="http://emulator") as client,
+        httpx.Client(transport=_InProcess(app), base_url="http://emulator") as client,
     ):
         for index, exchange in enumerate(cassette.exchanges, 1):
             # A recorded delivery's moment is a step too, so the emulator's deliveries come out
@@ -96,17 +98,60 @@ def replay(
     return Result(cassette.target, run.comparisons, run.gaps, tolerance_sec, run.notes)
 
 
+class _InProcess(httpx.BaseTransport):
+    """A sync httpx transport to an ASGI app, on an event loop of its own in a private thread
+    (so replay works from code that already runs a loop)."""
+
+    def __init__(self, app: Any) -> None:
+        self._transport = httpx.ASGITransport(app)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        return asyncio.run_coroutine_threadsafe(self._send(request), self._loop).result()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        response = await self._transport.handle_async_request(request)
+        content = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+
+class _Acknowledge(BaseHTTPRequestHandler):
+    """Answers every delivery 204: the bodies are read from the emulator's own delivery log."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @contextmanager
 def _receiver(emulator: Emulator, *, enabled: bool) -> Iterator[None]:
+    """A loopback endpoint on the emulator that acknowledges its deliveries, while replaying."""
     if not enabled:
         yield
         return
-    with WebhookReceiver() as receiver:
-        emulator.webhooks.add_endpoint(receiver.url, receiver.secret)
-        try:
-            yield
-        finally:
-            emulator.webhooks.close()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Acknowledge)
+    thread = threading.Thread(target=server.serve_forever, name="fidelity-receiver", daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        emulator.webhooks.add_endpoint(f"http://127.0.0.1:{port}/", _RECEIVER_SECRET)
+        yield
+    finally:
+        emulator.webhooks.close()
+        server.shutdown()
+        server.server_close()
 
 
 class _Run:
