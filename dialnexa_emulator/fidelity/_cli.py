@@ -3,7 +3,7 @@
 record: 0 stopped (Ctrl+C or SIGTERM) with its cassette written, 1 cannot listen, 2 bad options
 (a cassette that cannot be written, a spec that cannot be served), 3 the target does not answer.
 replay: 0 the score reaches --min-score, 1 it does not, 2 bad options (a cassette, config or spec
-that cannot be read).
+that cannot be read, a cassette with nothing in it).
 """
 
 from __future__ import annotations
@@ -251,6 +251,8 @@ def replay_main(argv: Sequence[str]) -> int:
         return _fail("replay", "--tolerance must be 0 or more seconds")
     try:
         cassette = read_cassette(Path(args.cassette))
+        if not cassette.exchanges:
+            raise CassetteError(f"{args.cassette}: holds no exchange to replay")
         config = load_config(args.config) if args.config else None
         result = replay(cassette, config=config, spec=args.spec, tolerance_sec=args.tolerance)
     except (CassetteError, ConfigError, SpecError) as exc:

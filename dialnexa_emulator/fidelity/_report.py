@@ -43,6 +43,18 @@ def summary(result: Result) -> dict[str, Any]:
     }
 
 
+def grouped_gaps(result: Result) -> list[tuple[str, str, list[int]]]:
+    """Each gap once, with the exchanges that showed it: (operation, gap, exchange numbers)."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for index, operation, gap in result.gaps:
+        grouped.setdefault((operation, gap), []).append(index)
+    return [(operation, gap, indices) for (operation, gap), indices in grouped.items()]
+
+
+def _where(indices: list[int]) -> str:
+    return ", ".join(f"#{i}" for i in indices)
+
+
 def differences(result: Result) -> list[Difference]:
     found = [d for c in result.comparisons for d in c.differences]
     return sorted(found, key=lambda d: d.index)
@@ -85,8 +97,9 @@ def _text(result: Result) -> str:
     found = differences(result)
     lines += ["", f"Differences: {len(found)}"]
     lines += [f"  {_line(d)}" for d in found]
-    lines += ["", f"Spec gaps (the target sent what the spec does not declare): {len(result.gaps)}"]
-    lines += [f"  #{index} {operation}: {gap}" for index, operation, gap in result.gaps]
+    gaps = grouped_gaps(result)
+    lines += ["", f"Spec gaps (the target sent what the spec does not declare): {len(gaps)}"]
+    lines += [f"  {operation}: {gap} ({_where(indices)})" for operation, gap, indices in gaps]
     if data["notes"]:
         lines += ["", "Notes:"] + [f"  {note}" for note in data["notes"]]
     return "\n".join(lines)
@@ -125,8 +138,9 @@ def _markdown(result: Result) -> str:
         ]
     else:
         lines.append("None.")
-    lines += ["", f"### Spec gaps ({len(result.gaps)})", ""]
-    lines += [f"- #{index} `{operation}`: {gap}" for index, operation, gap in result.gaps]
-    if not result.gaps:
+    gaps = grouped_gaps(result)
+    lines += ["", f"### Spec gaps ({len(gaps)})", ""]
+    lines += [f"- `{operation}`: {gap} ({_where(indices)})" for operation, gap, indices in gaps]
+    if not gaps:
         lines.append("None.")
     return "\n".join(lines) + "\n"

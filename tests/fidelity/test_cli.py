@@ -94,10 +94,13 @@ def test_record_refusals_are_one_line_with_their_exit_status(tmp_path: Path) -> 
 
 def test_replay_refusals_are_one_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "not.yaml").write_text("just: text\n")
+    (tmp_path / "empty.yaml").write_text("command: x\nhttp_interactions:\n")
     missing = run("replay", str(tmp_path / "missing.yaml"))
     not_one = run("replay", str(tmp_path / "not.yaml"))
+    empty = run("replay", str(tmp_path / "empty.yaml"))
 
-    for result in (missing, not_one):
+    assert "holds no exchange to replay" in empty.stderr
+    for result in (missing, not_one, empty):
         assert (result.returncode, result.stderr.count("\n")) == (2, 1), result.stderr
         assert result.stderr.startswith("dialnexa-emulator replay: error: ")
     assert "not a cassette" in not_one.stderr
