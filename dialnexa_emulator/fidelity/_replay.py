@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -267,9 +268,17 @@ class _Run:
         return None
 
     def _blame(self, result: Comparison, exchange: Exchange) -> None:
-        """The spec first where the target's answer breaks or escapes it."""
-        if exchange.off_spec or exchange.gaps:
-            for difference in result.differences:
+        """The spec first where the target's answer breaks or escapes it: an undeclared status,
+        or the very field (or header) the spec check or a gap names."""
+        said = [*exchange.off_spec, *exchange.gaps]
+        for difference in result.differences:
+            if difference.kind == "status":
+                blamed = bool(said)
+            else:
+                name = re.sub(r"\[\d+\]", "[]", re.sub(r"^body\.?", "", difference.where))
+                name = name.removeprefix("header ")
+                blamed = any(re.search(rf"(field |header |: ){re.escape(name)}\b", s) for s in said)
+            if blamed:
                 difference.fix = "spec"
 
     def webhooks(self, exchanges: list[Exchange]) -> None:

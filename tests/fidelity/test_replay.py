@@ -143,6 +143,8 @@ def test_different_lifecycle_timing_is_found_within_the_tolerance(tmp_path: Path
     timing = next(d for c in result.comparisons for d in c.differences if d.where == "body.status")
     assert (timing.target, timing.emulator) == ("completed", "received")
     assert "reaches" not in timing.note and "from 38.0 s" in timing.note
+    # The target's answers all conform: the emulator (or its config) is where to look.
+    assert {d.fix for c in result.comparisons for d in c.differences} == {"emulator"}
     # A tolerance wider than the difference accepts the timing, not the duration (nor, at 25 s,
     # the fields only an ended call has).
     with recording(tmp_path / "wide", config=faster) as session:
