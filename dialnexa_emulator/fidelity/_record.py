@@ -16,6 +16,7 @@ the same cassette, in the order they arrived.
 from __future__ import annotations
 
 import re
+import ssl
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -99,6 +100,8 @@ class Recorder:
         )
         self._redactor = Redactor([options.token, options.webhook_secret])
         self._transport = transport
+        # Loading the CA bundle takes tens of milliseconds: once, not per request.
+        self._tls = ssl.create_default_context()
         self._now = clock or SystemClock().now
         self._out = out or sys.stderr
         self.started_at = self._now()
@@ -180,7 +183,7 @@ class Recorder:
         at = self._now()
         try:
             async with httpx.AsyncClient(
-                transport=self._transport, timeout=self.options.timeout_sec
+                transport=self._transport, timeout=self.options.timeout_sec, verify=self._tls
             ) as client:
                 response = await client.request(
                     method,
