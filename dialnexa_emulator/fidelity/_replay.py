@@ -42,7 +42,8 @@ from dialnexa_emulator.fidelity._conformance import SpecCheck, spec_check
 DEFAULT_TOLERANCE_SEC = 2.0
 _UNKNOWN_KEY = "Bearer kid_fidelity_unknown:sk_fidelity_unknown"
 _RECEIVER_SECRET = "whsec_fidelity_replay"  # noqa: S105 - a local receiver's, checked by no one
-_SENT_AS_IS = frozenset({"content-type", "accept"})  # what DialNexa reads of the rest
+# Recorded headers replay sends as they were (not Prefer: the emulator honours it, DialNexa not).
+_SENT_AS_IS = frozenset({"content-type", "accept"})
 
 
 @dataclass(slots=True)
