@@ -14,6 +14,7 @@ appears, raw, JSON-escaped or percent-encoded.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,15 @@ class Exchange:
     the answer's conformance to the spec, a delivery's signature."""
     gaps: list[str] = field(default_factory=list)
     """What the target sent that the spec does not declare (a status, a field)."""
+    request_base64: bool = False
+    """`request_body` is the base64 of bytes that are not UTF-8 (schemathesis' `base64_string`)."""
+
+    def request_bytes(self) -> bytes | None:
+        if self.request_body is None:
+            return None
+        if self.request_base64:
+            return base64.b64decode(self.request_body)
+        return self.request_body.encode()
 
     @property
     def off_spec(self) -> list[str]:
@@ -152,7 +162,11 @@ class Redactor:
         exchange.uri = self.text(exchange.uri)
         exchange.request_headers = self.headers(exchange.request_headers)
         exchange.response_headers = self.headers(exchange.response_headers)
-        if exchange.request_body is not None:
+        if exchange.request_base64 and exchange.request_body is not None:
+            raw = base64.b64decode(exchange.request_body).decode("latin-1")  # every byte a char
+            scrubbed = self.text(raw).encode("latin-1", "replace")
+            exchange.request_body = base64.b64encode(scrubbed).decode()
+        elif exchange.request_body is not None:
             exchange.request_body = self.text(exchange.request_body)
         if exchange.response_body is not None:
             exchange.response_body = self.text(exchange.response_body)
@@ -170,7 +184,8 @@ def _interaction(number: int, exchange: Exchange) -> dict[str, Any]:
         "headers": exchange.request_headers,
     }
     if exchange.request_body is not None:
-        request["body"] = {"encoding": "utf-8", "string": exchange.request_body}
+        kind = "base64_string" if exchange.request_base64 else "string"
+        request["body"] = {"encoding": "utf-8", kind: exchange.request_body}
     response: dict[str, Any] = {
         "status": {"code": str(exchange.status), "message": exchange.reason},
         "elapsed": str(round(exchange.elapsed_sec, 6)),
@@ -271,6 +286,7 @@ def _exchange(item: Mapping[str, Any]) -> Exchange:
     """An interaction as `_interaction` writes it, or as schemathesis does (then an API request
     with no offset, which replay takes in order)."""
     request, response = item["request"], item["response"]
+    body = request.get("body") or {}
     extra = item.get("x-dialnexa") or {}
     if response is None:
         raise ValueError("no response was recorded")
@@ -279,7 +295,7 @@ def _exchange(item: Mapping[str, Any]) -> Exchange:
         method=str(request["method"]).upper(),
         uri=str(request["uri"]),
         request_headers=_headers(request.get("headers")),
-        request_body=(request.get("body") or {}).get("string"),
+        request_body=body.get("string", body.get("base64_string")),
         status=int(response["status"]["code"]),
         reason=str(response["status"].get("message") or ""),
         response_headers=_headers(response.get("headers")),
@@ -291,6 +307,7 @@ def _exchange(item: Mapping[str, Any]) -> Exchange:
         elapsed_sec=float(response.get("elapsed") or 0.0),
         checks=list(item.get("checks") or []),
         gaps=[str(gap) for gap in extra.get("gaps") or []],
+        request_base64="base64_string" in body,
     )
 
 

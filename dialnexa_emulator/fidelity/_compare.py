@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from dialnexa_emulator._clock import parse_iso
@@ -96,9 +97,17 @@ class Context:
 
 
 def map_ids(text: str, ids: Mapping[str, str]) -> str:
-    for recorded, replayed in ids.items():
-        text = text.replace(recorded, replayed)
-    return text
+    """`text` with each recorded id, as a whole token, replaced by the emulator's: `call_a1` must
+    not turn `call_a12` into something else."""
+    if not ids or not text:
+        return text
+    return _id_pattern(tuple(ids)).sub(lambda found: ids.get(found.group(0), found.group(0)), text)
+
+
+@lru_cache(maxsize=8)
+def _id_pattern(recorded: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(i) for i in sorted(recorded, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
 
 
 def compare_headers(

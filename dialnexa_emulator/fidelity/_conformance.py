@@ -66,6 +66,10 @@ class SpecCheck:
                 return operation, found.groupdict()
         return None
 
+    def methods(self, path: str) -> list[str]:
+        """The methods the spec has on this path (none: not one of its paths)."""
+        return sorted({op.method for op, pattern in self._routes if pattern.match(path)})
+
     def request(
         self,
         operation: Operation,

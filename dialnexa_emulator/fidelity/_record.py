@@ -15,6 +15,7 @@ the same cassette, in the order they arrived.
 
 from __future__ import annotations
 
+import base64
 import re
 import ssl
 import sys
@@ -141,11 +142,7 @@ class Recorder:
             self._redactor.add(authorization)  # before anything is printed or written
         found = self._check.match(method, path)
         if found is None:
-            self.tally.refused["not in the spec"] += 1
-            self._say(f"refused {method} {path}: not an operation of the spec, not forwarded")
-            await _answer(
-                send, 404, f"{method} {path} is not an operation of the spec: not forwarded"
-            )
+            await self._outside_spec(method, path, send)
             return
         operation, path_parameters = found
         asked = self._check.request(
@@ -211,7 +208,7 @@ class Recorder:
             method=method,
             uri=url + (f"?{recorded_query}" if recorded_query else ""),
             request_headers=_grouped(headers),
-            request_body=body.decode("utf-8", "replace") if body else None,
+            request_body=_text_or_base64(body)[0] if body else None,
             status=response.status_code,
             reason=response.reason_phrase,
             response_headers=_grouped(
@@ -225,6 +222,7 @@ class Recorder:
             elapsed_sec=response.elapsed.total_seconds(),
             checks=[_check("request_conformance", asked), _check("response_conformance", answered)],
             gaps=answered.gaps,
+            request_base64=_text_or_base64(body)[1],
         )
         self._keep(exchange, answered)
         await send(
@@ -239,6 +237,18 @@ class Recorder:
             }
         )
         await send({"type": "http.response.body", "body": response.content})
+
+    async def _outside_spec(self, method: str, path: str, send: Send) -> None:
+        """Not one of the spec's operations: never forwarded. Another method on one of its paths
+        is answered as the spec's servers answer it (405 and `Allow`), anything else 404."""
+        allowed = self._check.methods(path)
+        if allowed:
+            self.tally.refused["a method the spec does not have"] += 1
+            await _answer(send, 405, f"Cannot {method} {path}", {"allow": ", ".join(allowed)})
+            return
+        self.tally.refused["not in the spec"] += 1
+        self._say(f"refused {method} {path}: not an operation of the spec, not forwarded")
+        await _answer(send, 404, f"{method} {path} is not an operation of the spec: not forwarded")
 
     def _auth(self, authorization: str | None) -> Auth:
         if authorization is None:
@@ -324,6 +334,14 @@ class Recorder:
         )
 
 
+def _text_or_base64(body: bytes) -> tuple[str, bool]:
+    """The body as text, or as base64 when it is not UTF-8 (so replay sends the same bytes)."""
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode(), True
+
+
 def _check(name: str, verdict: Verdict) -> dict[str, Any]:
     if verdict.problems:
         return {"name": name, "status": "FAILURE", "message": "; ".join(verdict.problems)}
@@ -337,8 +355,11 @@ def _grouped(pairs: Any) -> dict[str, list[str]]:
     return grouped
 
 
-async def _answer(send: Send, status: int, message: str | list[str]) -> None:
+async def _answer(
+    send: Send, status: int, message: str | list[str], headers: dict[str, str] | None = None
+) -> None:
     """An answer of the recorder's own, in the API's envelope, marked as not the target's."""
+    extra = [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
     await send(
         {
             "type": "http.response.start",
@@ -346,6 +367,7 @@ async def _answer(send: Send, status: int, message: str | list[str]) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (REFUSED_HEADER.encode(), b"refused"),
+                *extra,
             ],
         }
     )

@@ -220,7 +220,9 @@ class _Run:
         }.get(exchange.auth)
         if authorization is not None:
             headers["Authorization"] = authorization
-        body = map_ids(exchange.request_body, self.ids).encode() if exchange.request_body else None
+        body = exchange.request_bytes()
+        if body and not exchange.request_base64:
+            body = map_ids(body.decode(), self.ids).encode()
         return httpx.Request(
             exchange.method,
             f"http://emulator{path}" + (f"?{query}" if query else ""),

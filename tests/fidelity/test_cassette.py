@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,30 @@ def test_a_cassette_reads_back_as_written(tmp_path: Path) -> None:
         "2024-03-01T10:00:00.000Z",
     )
     assert exchange.off_spec == ["x: wrong"]
+
+
+def test_a_body_that_is_not_utf8_is_kept_byte_for_byte(tmp_path: Path) -> None:
+    raw = b'{"agent_id": "\xff\xfe"}'
+    exchange = Exchange(
+        kind="api",
+        method="POST",
+        uri="https://sandbox.example/v1/calls",
+        request_headers={},
+        request_body=base64.b64encode(raw).decode(),
+        status=400,
+        reason="Bad Request",
+        response_headers={},
+        response_body=None,
+        offset_sec=0,
+        request_base64=True,
+    )
+    path = tmp_path / "c.yaml"
+    write_cassette(path, Cassette("https://sandbox.example/v1", "", [exchange]))
+
+    (read,) = read_cassette(path).exchanges
+
+    assert read.request_bytes() == raw
+    assert "base64_string" in path.read_text(encoding="utf-8")  # as schemathesis writes bytes
 
 
 def test_a_schemathesis_cassette_replays(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from dialnexa_emulator import default_config
 from dialnexa_emulator._lifecycle import Timing
 from dialnexa_emulator.fidelity import Difference, Result, replay, summary
+from dialnexa_emulator.fidelity._compare import map_ids
 from tests.fidelity.harness import BUSY, recording, typical_session
 
 
@@ -218,3 +219,12 @@ def test_another_order_of_list_calls_is_an_ordering_difference(tmp_path: Path) -
         "body",
     )
     assert difference.target == difference.emulator[::-1]
+
+
+def test_ids_are_mapped_as_whole_tokens() -> None:
+    ids = {"call_a1": "call_z9", "call_a12": "call_z10"}
+
+    assert map_ids("Call call_a1 and call_a12, not call_a123", ids) == (
+        "Call call_z9 and call_z10, not call_a123"
+    )
+    assert map_ids("/v1/calls/call_a1", ids) == "/v1/calls/call_z9"
