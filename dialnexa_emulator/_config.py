@@ -72,6 +72,33 @@ class JournalSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlPlaneSettings:
+    """`[control_plane]`: a token it needs (`Authorization: Bearer ...`), Host names it answers
+    for besides loopback and the bound host (both served only; control/_guard.py)."""
+
+    token: str | None = None
+    allow_hosts: tuple[str, ...] = ()
+
+
+# How long a served emulator waits for a client before closing its connection (server/_protocol.py).
+DEFAULT_HEADER_TIMEOUT_SEC = 10.0
+DEFAULT_BODY_TIMEOUT_SEC = 30.0
+DEFAULT_IDLE_TIMEOUT_SEC = 5.0  # uvicorn's own default keep-alive
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """`[server]`: connection timeouts of a served emulator, in seconds. `header_timeout_sec`:
+    from connecting, or a request's first byte, to the end of its headers; `body_timeout_sec`:
+    from the end of the headers to the end of the body; `idle_timeout_sec`: between an answer and
+    the next request on a kept-alive connection."""
+
+    header_timeout_sec: float = DEFAULT_HEADER_TIMEOUT_SEC
+    body_timeout_sec: float = DEFAULT_BODY_TIMEOUT_SEC
+    idle_timeout_sec: float = DEFAULT_IDLE_TIMEOUT_SEC
+
+
+@dataclass(frozen=True, slots=True)
 class EmulatorConfig:
     workspaces: tuple[Workspace, ...]
     outcomes: tuple[OutcomeRule, ...]
@@ -80,6 +107,8 @@ class EmulatorConfig:
     journal: JournalSettings = JournalSettings()
     # Seeded at start and after every reset: the control plane's `SeedCall` entries.
     calls: tuple[Mapping[str, Any], ...] = field(default=())
+    control_plane: ControlPlaneSettings = ControlPlaneSettings()
+    server: ServerSettings = ServerSettings()
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
@@ -132,7 +161,13 @@ def _build(data: Mapping[str, Any], source: str) -> EmulatorConfig:
         source,
         JournalSettings(**data.get("journal", {})),
         tuple(data.get("calls", ())),
+        _control_plane(data.get("control_plane", {})),
+        ServerSettings(**data.get("server", {})),
     )
+
+
+def _control_plane(data: Mapping[str, Any]) -> ControlPlaneSettings:
+    return ControlPlaneSettings(data.get("token"), tuple(data.get("allow_hosts", ())))
 
 
 @lru_cache(maxsize=1)
@@ -272,8 +307,22 @@ WEBHOOK_FIELDS: dict[str, Any] = {
 }
 _WEBHOOK = _table(WEBHOOK_FIELDS, required=("url", "secret"))
 
+_TIMEOUT = {"type": "number", "exclusiveMinimum": 0, "maximum": 3600}
 _SCHEMA = _table(
     {
+        "control_plane": _table(
+            {
+                "token": {"type": "string", "pattern": r"^[!-~]{16,}$"},
+                "allow_hosts": _array({"type": "string", "pattern": r"^[A-Za-z0-9.:\[\]_-]+$"}),
+            }
+        ),
+        "server": _table(
+            {
+                "header_timeout_sec": _TIMEOUT,
+                "body_timeout_sec": _TIMEOUT,
+                "idle_timeout_sec": _TIMEOUT,
+            }
+        ),
         "journal": _table(
             {
                 "size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},

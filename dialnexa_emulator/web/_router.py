@@ -126,9 +126,8 @@ async def serve(
     started = time.perf_counter()
     operation, handler = answer
     fault = emulator.faults.take(operation.id)
-    journal = emulator.journal
     body_chunks: list[bytes] | None = None
-    if journal.bodies:
+    if emulator.journal.bodies:
         body_chunks = []
         receive = _recording(receive, body_chunks)
     limit_headers: dict[str, str] | None = None
@@ -158,19 +157,15 @@ async def serve(
         after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
-        status = 500
-        body = dump_json(envelope(500, "Internal server error"))
-        headers = json_head(body)
+        status, body, headers = _internal_error()
     if after is not None and after.after_commit:
-        injected = _fault_error(after, emulator.clock.now())
-        status = injected.status
-        body = dump_json(envelope(status, injected.message))
-        headers = json_head(body, injected.headers)
+        status, body, headers = _committed_then_failed(after, emulator, scope)
     elif limit_headers:
         _update(headers, limit_headers)
-    journal.record(
+    _record(
+        emulator,
         scope,
-        at=now or emulator.clock.now(),
+        at=now,
         started=started,
         status=status,
         operation=operation.id,
@@ -185,6 +180,32 @@ async def serve(
 
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
     await send({"type": "http.response.body", "body": body})
+
+
+def _committed_then_failed(
+    fault: Fault, emulator: Emulator, scope: Scope
+) -> tuple[int, bytes, RawHeaders]:
+    """The answer an after_commit fault puts in place of the real one."""
+    try:
+        injected = _fault_error(fault, emulator.clock.now())
+    except Exception:
+        logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
+        return _internal_error()
+    body = dump_json(envelope(injected.status, injected.message))
+    return injected.status, body, json_head(body, injected.headers)
+
+
+def _record(emulator: Emulator, scope: Scope, *, at: datetime | None, **entry: Any) -> None:
+    """Keep the request in the journal; a failure loses the record, never the answer."""
+    try:
+        emulator.journal.record(scope, at=at or emulator.clock.now(), **entry)
+    except Exception:
+        logger.exception("could not record %s %s in the journal", scope["method"], scope["path"])
+
+
+def _internal_error() -> tuple[int, bytes, RawHeaders]:
+    body = dump_json(envelope(500, "Internal server error"))
+    return 500, body, json_head(body)
 
 
 def _recording(receive: Receive, chunks: list[bytes]) -> Receive:
