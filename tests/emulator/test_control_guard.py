@@ -188,7 +188,7 @@ class TestToken:
     def test_without_its_token_it_is_401(
         self, guarded: Starlette, authorization: str | None
     ) -> None:
-        headers = {"Authorization": authorization.encode("latin-1")} if authorization else {}
+        headers = {b"authorization": authorization.encode("latin-1")} if authorization else {}
         with api_client(guarded, key=None, base_url="http://emulator/_emulator") as control:
             response = control.post("/reset", headers=headers)
 
