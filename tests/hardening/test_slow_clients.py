@@ -9,6 +9,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
@@ -141,3 +142,13 @@ def test_prompt_clients_are_served_on_a_kept_alive_connection(served: EmulatorPr
         for _ in range(3):
             sock.sendall(request("GET", b"/_emulator/health"))
             assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+
+
+def test_the_config_file_sets_the_timeouts(tmp_path: Path) -> None:
+    config = tmp_path / "slow.toml"
+    default = (Path(__file__).parents[2] / "dialnexa_emulator" / "default_config.toml").read_text()
+    config.write_text(f"[server]\nheader_timeout_sec = {TIMEOUT_SEC}\n{default}", encoding="utf-8")
+    with EmulatorProcess("--config", config) as emulator, connect(emulator.port) as sock:
+        [answer] = drip_until_closed([sock], DRIP)
+
+    assert envelope_of(answer)["statusCode"] == 408
