@@ -8,6 +8,7 @@ names the file and the key.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,6 +134,9 @@ def parse_config(text: str, *, source: str) -> EmulatorConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    not_finite = _not_finite(data, "")
+    if not_finite is not None:  # TOML has nan and inf; no key of the config means either
+        raise ConfigError(f"{source}: {not_finite}")
     failures = _SCHEMA_CHECK.problems(data, root="config")
     if not failures and "calls" in data:
         data["calls"] = [with_text_times(entry) for entry in data["calls"]]
@@ -147,6 +151,24 @@ def parse_config(text: str, *, source: str) -> EmulatorConfig:
 
 class _Invalid(Exception):
     pass
+
+
+def _not_finite(value: Any, where: str) -> str | None:
+    """Where a NaN or an infinity is in `value`, said as a problem; None if nowhere."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where or 'config'} must be a finite number, not {value}"
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in children:
+        found = _not_finite(item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
+        if found is not None:
+            return found.removeprefix(".")
+    return None
 
 
 def _build(data: Mapping[str, Any], source: str) -> EmulatorConfig:
@@ -383,7 +405,11 @@ _SCHEMA = _table(
                                 "rate_limit": _table(
                                     {
                                         "requests": {"type": "integer", "minimum": 1},
-                                        "window_sec": {"type": "number", "exclusiveMinimum": 0},
+                                        "window_sec": {
+                                            "type": "number",
+                                            "exclusiveMinimum": 0,
+                                            "maximum": 31622400,  # a year
+                                        },
                                     },
                                     required=("requests", "window_sec"),
                                 ),
