@@ -125,7 +125,7 @@ async def serve(
     """
     started = time.perf_counter()
     operation, handler = answer
-    fault = emulator.faults.take(operation.id)
+    fault: Fault | None = None
     body_chunks: list[bytes] | None = None
     if emulator.journal.bodies:
         body_chunks = []
@@ -133,8 +133,11 @@ async def serve(
     limit_headers: dict[str, str] | None = None
     key: ApiKey | None = None
     now: datetime | None = None
-    after = fault if fault is not None and (fault.after_commit or fault.drop_after_commit) else None
+    after: Fault | None = None
     try:
+        fault = emulator.faults.take(operation.id)
+        if fault is not None and (fault.after_commit or fault.drop_after_commit):
+            after = fault
         if fault is not None:
             await _suffer(fault, operation, emulator.clock.now())
         key = emulator.keys.authenticate(_authorization(scope))
