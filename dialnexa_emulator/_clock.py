@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 # Every moment the emulator keeps or shows lies between these. Python's datetime ends with 9999; a
 # call placed at the latest moment schedules its statuses and webhook retries days ahead, and a
@@ -147,3 +148,10 @@ def iso(moment: datetime) -> str:
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # without "+00:00"
+
+
+def with_text_times(entry: Any) -> Any:
+    """An entry with a `created_at` datetime (TOML's own, or Python's) as RFC 3339 text."""
+    if isinstance(entry, Mapping) and isinstance(entry.get("created_at"), datetime):
+        return {**entry, "created_at": entry["created_at"].isoformat()}
+    return entry

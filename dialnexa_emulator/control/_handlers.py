@@ -12,6 +12,7 @@ from dialnexa_emulator._calls import held_call_json
 from dialnexa_emulator._clock import iso, parse_iso
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._faults import FaultError
+from dialnexa_emulator._overrides import DEFAULT, OverrideError
 from dialnexa_emulator.control._routing import ControlHandler, ControlRequest
 from dialnexa_emulator.web._responses import JSONResponse
 
@@ -87,6 +88,38 @@ async def disarm_fault(call: ControlRequest) -> Response:
     return Response(status_code=_NO_CONTENT)
 
 
+async def list_overrides(call: ControlRequest) -> Response:
+    return JSONResponse([o.as_json() for o in call.emulator.overrides.armed()])
+
+
+async def add_override(call: ControlRequest) -> Response:
+    wanted = call.body
+    try:
+        override = call.emulator.overrides.add(
+            wanted["operation"],
+            int(wanted["status"]),
+            wanted.get("body", DEFAULT),
+            wanted.get("headers"),
+            times=int(wanted.get("times", 1)),
+            off_spec=wanted.get("off_spec", False),
+        )
+    except OverrideError as exc:
+        raise ApiError(400, str(exc).replace("off_spec=True", '"off_spec": true')) from None
+    return JSONResponse(override.as_json(), status_code=201)
+
+
+async def clear_overrides(call: ControlRequest) -> Response:
+    call.emulator.overrides.clear()
+    return Response(status_code=_NO_CONTENT)
+
+
+async def remove_override(call: ControlRequest) -> Response:
+    override_id = call.path["override_id"]
+    if not call.emulator.overrides.remove(override_id):
+        raise ApiError(404, f"No armed override has the id {override_id}")
+    return Response(status_code=_NO_CONTENT)
+
+
 async def list_all_calls(call: ControlRequest) -> Response:
     query = call.query
     emulator = call.emulator
@@ -104,7 +137,7 @@ async def list_all_calls(call: ControlRequest) -> Response:
 
 
 async def seed_calls(call: ControlRequest) -> Response:
-    return JSONResponse(call.emulator.seed_calls(call.body["calls"]), status_code=201)
+    return JSONResponse(call.emulator.seed_calls(*call.body["calls"]), status_code=201)
 
 
 async def list_requests(call: ControlRequest) -> Response:
@@ -121,7 +154,7 @@ async def get_wallet(call: ControlRequest) -> Response:
 
 
 async def set_wallet(call: ControlRequest) -> Response:
-    call.emulator.set_balance(call.path["workspace_id"], call.body["balance"])
+    call.emulator.set_balance(call.body["balance"], workspace_id=call.path["workspace_id"])
     return _wallet(call)
 
 
@@ -145,6 +178,10 @@ HANDLERS: dict[str, ControlHandler] = {
     "armFault": arm_fault,
     "clearFaults": clear_faults,
     "disarmFault": disarm_fault,
+    "listOverrides": list_overrides,
+    "addOverride": add_override,
+    "clearOverrides": clear_overrides,
+    "removeOverride": remove_override,
     "listAllCalls": list_all_calls,
     "seedCalls": seed_calls,
     "listRequests": list_requests,

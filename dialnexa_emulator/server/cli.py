@@ -27,9 +27,9 @@ from dialnexa_emulator._config import (
 )
 from dialnexa_emulator._emulator import served_hosts
 from dialnexa_emulator._spec import SpecError
+from dialnexa_emulator.app import create_app
 from dialnexa_emulator.server._serving import ServeOptions, serve
 from dialnexa_emulator.server._state_file import StateFile, StateFileError, check_times
-from dialnexa_emulator.web._app import create_app
 
 DEFAULT_PORT = 8000
 MAX_PORT = 65535

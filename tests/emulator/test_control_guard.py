@@ -15,8 +15,8 @@ from starlette.applications import Starlette
 from dialnexa_emulator import Emulator, mock_dialnexa
 from dialnexa_emulator._config import ControlPlaneSettings, default_config, parse_config
 from dialnexa_emulator._emulator import served_hosts
+from dialnexa_emulator.app import create_app
 from dialnexa_emulator.testing._transport import SyncASGITransport
-from dialnexa_emulator.web._app import create_app
 from tests.emulator.conftest import MINIMAL_REQUEST, api_client, error_message
 
 TOKEN = "team-token-0123456789"
