@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.state,
             args.control_plane,
             args.spec,
-            control_hosts=served_hosts(host, config.control_plane.allow_hosts),
+            # The address bound, and the name it was given as (--host mybox.lan).
+            control_hosts=served_hosts(host, [args.host, *config.control_plane.allow_hosts]),
             control_token=config.control_plane.token,
             server=config.server,
         )
