@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dialnexa_emulator.server.cli import main
 from tests.hardening.conftest import CREATE, FOUR_WORKSPACES, assert_envelope, bearer
 from tests.hardening.emulator_process import EmulatorProcess
 from tests.hardening.raw_http import exchange, request
@@ -113,16 +114,6 @@ def test_a_control_token_is_required_when_set(tmp_path: Path) -> None:
     assert "(loopback clients only, token required)" in emulator.output()
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dialnexa_emulator", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -135,11 +126,31 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["--idle-timeout", "nan"], "argument --idle-timeout: nan must be more than 0"),
     ],
 )
-def test_a_bad_option_is_one_line_and_exit_2(arguments: list[str], message: str) -> None:
-    result = run_cli(*arguments)
+def test_a_bad_option_is_one_line_and_exit_2(
+    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(arguments)  # in process: options are checked before anything starts
+
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(f"dialnexa-emulator: error: {message}")
+    assert err.endswith(" (see --help)\n")
+    assert err.count("\n") == 1
+    assert out == ""
+
+
+def test_the_command_refuses_a_bad_port_too() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dialnexa_emulator", "--port", "99999"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert result.returncode == 2
-    assert result.stderr.startswith(f"dialnexa-emulator: error: {message}")
-    assert result.stderr.endswith(" (see --help)\n")
-    assert result.stderr.count("\n") == 1
-    assert result.stdout == ""
+    assert result.stderr == (
+        "dialnexa-emulator: error: argument --port: 99999 is not a port: use 0 to 65535 "
+        "(see --help)\n"
+    )
