@@ -31,8 +31,10 @@ def served() -> Iterator[EmulatorProcess]:
         yield em
 
 
-def connect(port: int) -> socket.socket:
+def connect(port: int, first: bytes = b"") -> socket.socket:
+    """A connection that has sent `first` at once (so a dripping one has begun a request)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE_SEC)
+    sock.sendall(first)
     sock.settimeout(0.05)
     return sock
 
@@ -84,9 +86,9 @@ def envelope_of(answer: bytes) -> dict[str, object]:
 
 
 def test_connections_dripping_headers_are_closed_with_a_408(served: EmulatorProcess) -> None:
-    sockets = [connect(served.port) for _ in range(DRIPPING)]
+    sockets = [connect(served.port, DRIP[:1]) for _ in range(DRIPPING)]
     try:
-        answers = drip_until_closed(sockets, DRIP)
+        answers = drip_until_closed(sockets, DRIP[1:])
     finally:
         for sock in sockets:
             sock.close()
@@ -135,20 +137,36 @@ def test_it_serves_on_after_closing_them(served: EmulatorProcess) -> None:
     assert answer.status_code == 200
 
 
-def test_prompt_clients_are_served_on_a_kept_alive_connection(served: EmulatorProcess) -> None:
-    """Deadlines are per request: a connection that keeps sending is never cut."""
-    with connect(served.port) as sock:
+def test_prompt_clients_are_served_on_a_kept_alive_connection() -> None:
+    """Deadlines are per request: a connection that keeps sending whole requests is never cut,
+    however long it lives (here over twice the header timeout; the idle timeout is generous)."""
+    with (
+        EmulatorProcess("--header-timeout", str(TIMEOUT_SEC), "--idle-timeout", "60") as emulator,
+        connect(emulator.port) as sock,
+    ):
         sock.settimeout(PATIENCE_SEC)
+        stream = sock.makefile("rb")
         for _ in range(3):
+            time.sleep(TIMEOUT_SEC)
             sock.sendall(request("GET", b"/_emulator/health"))
-            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            status = stream.readline()
+            length = 0
+            while (line := stream.readline()) != b"\r\n":
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            stream.read(length)
+            assert status.startswith(b"HTTP/1.1 200 "), status
 
 
 def test_the_config_file_sets_the_timeouts(tmp_path: Path) -> None:
     config = tmp_path / "slow.toml"
     default = (Path(__file__).parents[2] / "dialnexa_emulator" / "default_config.toml").read_text()
     config.write_text(f"[server]\nheader_timeout_sec = {TIMEOUT_SEC}\n{default}", encoding="utf-8")
-    with EmulatorProcess("--config", config) as emulator, connect(emulator.port) as sock:
-        [answer] = drip_until_closed([sock], DRIP)
+    with (
+        EmulatorProcess("--config", config) as emulator,
+        connect(emulator.port, DRIP[:1]) as sock,
+    ):
+        [answer] = drip_until_closed([sock], DRIP[1:])
 
     assert envelope_of(answer)["statusCode"] == 408
