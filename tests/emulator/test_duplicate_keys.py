@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialnexa_emulator import Emulator
@@ -81,11 +81,13 @@ def _below(target: Path | None, step: str | int) -> Path | None:
     return None
 
 
+@settings(deadline=None)  # CPU-bound and tiny; a busy machine must not fail it
 @given(OBJECTS)
 def test_a_body_without_repeats_reads_as_it_is(value: dict[str, Any]) -> None:
     assert parse_json(json.dumps(value).encode()) == value
 
 
+@settings(deadline=None)
 @given(OBJECTS, st.data(), JSON, st.booleans())
 def test_a_repeated_key_at_any_depth_is_a_400_naming_it(
     value: dict[str, Any], data: st.DataObject, extra: Any, escaped: bool
