@@ -113,9 +113,13 @@ def _keeping_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(found) == len(pairs):
         return found
     repeated = _Repeated(found)
-    keys = [key for key, _ in pairs]
-    repeated.key = next(key for key in keys if keys.count(key) > 1)
-    repeated.times = keys.count(repeated.key)
+    seen: set[str] = set()  # linear: a hostile body may hold thousands of keys
+    for key, _ in pairs:
+        if key in seen:
+            repeated.key = key
+            break
+        seen.add(key)
+    repeated.times = sum(1 for key, _ in pairs if key == repeated.key)
     return repeated
 
 
