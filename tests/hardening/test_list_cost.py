@@ -119,13 +119,13 @@ def test_pages_are_slices_of_newest_first(
         SqliteStore(StateFile(path), {"default": Decimal(10)}),
     ]
     newest = START
-    for n, (kind, seconds, agent, to) in enumerate(operations):
+    for n, (kind, seconds, call_agent, call_to) in enumerate(operations):
         if kind == "create":
             newest += timedelta(seconds=seconds)
             at = newest
         else:
             at = newest - timedelta(seconds=seconds if kind == "seed" else seconds % 3)
-        call = a_call(n, at, agent, to)
+        call = a_call(n, at, call_agent, call_to)
         for store in stores:
             if kind == "seed":
                 store.seed([call])
