@@ -25,8 +25,8 @@ from dialnexa_emulator.webhooks._registry import Registry
 
 # DialNexa publishes no schedule: a failed attempt is retried 1, 5 and 25 s (emulator time) later.
 RETRY_DELAYS_SEC = (1, 5, 25)
-MAX_PENDING = 1_000  # unsettled deliveries per endpoint
-MAX_SCHEDULED = 20_000  # events per workspace waiting to come due
+MAX_PENDING = 10_000  # unsettled deliveries per endpoint (as many as the log can show)
+MAX_SCHEDULED = 100_000  # events per workspace waiting to come due (~14 MB)
 MAX_KEPT = 10_000  # deliveries kept for the control plane; the oldest are forgotten first
 
 
