@@ -5,6 +5,8 @@ not the client; and the server's memory, read from /proc."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -26,7 +28,7 @@ class Connection:
     async def request(
         self, method: str, path: str, body: bytes = b"", *, auth: bool = True
     ) -> tuple[int, bytes]:
-        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+        head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
         if auth:
             head.append(f"Authorization: Bearer {API_KEY}")
         if body:
@@ -45,10 +47,8 @@ class Connection:
 
     async def close(self) -> None:
         self._writer.close()
-        try:
+        with contextlib.suppress(OSError):
             await self._writer.wait_closed()
-        except OSError:
-            pass
 
 
 @dataclass
@@ -121,3 +121,12 @@ def children(pid: int) -> list[int]:
             if int(stat.rpartition(")")[2].split()[1]) == pid:
                 found.append(int(entry.name))
     return found or [pid]
+
+
+def cpu_sec(pids: list[int]) -> float:
+    """CPU time (user + system) these processes have used, seconds."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")

@@ -4,11 +4,11 @@ them, signed, with DialNexa's timeout and retries, each attempt recorded.
 `Webhooks` is the face the emulator, the control plane and tests use; the work is split by job:
 `_registry` (endpoints), `_faults` (delivery faults), `_scheduler` (when each delivery goes, and
 the bounds that keep a failing receiver from growing the process) and `_sender` (the delivery
-thread, its HTTP client and its CPU budget). Creating a call only pushes its due events on a
-heap, under a lock (nothing at all when the workspace has no endpoint). Retries are due on the
-emulator's clock too, so a test moves them along as it moves calls; `flush()` waits until
-everything due by now has been answered (or has failed) instead of sleeping. State is in memory,
-per process.
+thread, its HTTP client and its CPU budget). Creating a call only appends it to a queue the
+delivery thread empties, taking no lock (nothing at all when the workspace has no endpoint).
+Retries are due on the emulator's clock too, so a test moves them along as it moves calls;
+`flush()` waits until everything due by now has been answered (or has failed) instead of
+sleeping. State is in memory, per process.
 """
 
 from __future__ import annotations
@@ -123,10 +123,8 @@ class Webhooks:
         endpoint. Which endpoints get them is decided as each comes due."""
         if call.workspace_id not in self._registry.hooked:
             return
-        with self._cond:
-            was_idle = not self._scheduler.due
-            self._scheduler.schedule(call)
-        if was_idle:  # the delivery thread waits for work without a timeout while idle
+        self._scheduler.created(call)  # no lock: a create never waits for the delivery thread
+        if self._sender.idle:  # it waits for work without a timeout while idle
             self._sender.start()
             self._sender.poke()
 

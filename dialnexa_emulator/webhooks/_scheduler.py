@@ -57,6 +57,9 @@ class Scheduler:
         self.restore()
 
     def restore(self) -> None:
+        # Calls just created, appended by the API without taking any lock (a deque's append is
+        # atomic), moved onto `due` by the delivery thread: a create never waits for that thread.
+        self.inbox: deque[CallRecord] = deque()
         self.due: list[tuple[datetime, int, _Event | Delivery]] = []
         self.log: dict[str, Delivery] = {}
         self.held: dict[str, Delivery] = {}  # per endpoint: held back by `out_of_order`
@@ -66,8 +69,15 @@ class Scheduler:
         # the latest MAX_KEPT could be shown anyway).
         self.overflow: deque[tuple[datetime, _Event]] = deque(maxlen=MAX_KEPT)
 
-    def schedule(self, call: CallRecord) -> None:
-        """Put the call's events on the heap (O(log n) each: this runs on a create's path)."""
+    def created(self, call: CallRecord) -> None:
+        """A call was created (the API's thread, no lock held): O(1)."""
+        if len(self.inbox) < MAX_SCHEDULED:
+            self.inbox.append(call)
+        else:  # the delivery thread is far behind: drop, and say so
+            for due_at, event_type in webhook_events.due_events(call):
+                self.overflow.append((due_at, _Event(call, event_type)))
+
+    def _schedule(self, call: CallRecord) -> None:
         waiting = self.scheduled[call.workspace_id]
         for due_at, event_type in webhook_events.due_events(call):
             event = _Event(call, event_type)
@@ -78,20 +88,32 @@ class Scheduler:
             waiting += 1
         self.scheduled[call.workspace_id] = waiting
 
+    def busy(self) -> bool:
+        return bool(self.inbox or self.due or self.sending or self.overflow)
+
     def unsettled(self, now: datetime) -> bool:
         """Something is being sent, or is due by `now` and not yet taken."""
-        return self.sending > 0 or bool(self.overflow) or bool(self.due and self.due[0][0] <= now)
+        return (
+            self.sending > 0
+            or bool(self.inbox or self.overflow)
+            or bool(self.due and self.due[0][0] <= now)
+        )
 
-    def take_due(self, now: datetime) -> list[Delivery]:
-        """The deliveries to send now, marked as sending."""
+    def take_due(self, now: datetime, most: int) -> tuple[list[Delivery], bool]:
+        """Up to `most` deliveries to send now, marked as sending; and whether more are due."""
+        while self.inbox:
+            self._schedule(self.inbox.popleft())
         ready: list[Delivery] = []
-        while self.overflow:
+        taken = 0
+        while self.overflow and taken < most:
             due_at, event = self.overflow.popleft()
             for endpoint in self._registry.subscribed(event.call.workspace_id, event.event_type):
                 reason = f"not scheduled: {MAX_SCHEDULED} events of the workspace already waiting"
                 self._refuse(self._new(endpoint, event, due_at), now, reason)
-        while self.due and self.due[0][0] <= now:
+                taken += 1
+        while self.due and self.due[0][0] <= now and taken < most:
             due_at, _, item = heapq.heappop(self.due)
+            taken += 1
             if isinstance(item, Delivery):
                 self._admit(item, ready)
                 continue
@@ -104,7 +126,8 @@ class Scheduler:
                     continue
                 self.pending[endpoint.id] += 1
                 self._admit(delivery, ready)
-        return ready
+        more = bool(self.overflow) or bool(self.due and self.due[0][0] <= now)
+        return ready, more
 
     def _new(self, endpoint: Endpoint, event: _Event, due_at: datetime) -> Delivery:
         delivery = Delivery(

@@ -4,7 +4,6 @@ plane shows; the delivery thread keeps to its CPU share. Counted, never timed.""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -83,15 +82,42 @@ def test_events_waiting_to_come_due_are_bounded_per_workspace(
     assert all(d["state"] == "failed" for d in dropped)
 
 
-def test_the_delivery_thread_pauses_once_its_cpu_burst_is_spent() -> None:
-    budget = CpuBudget(share=0.05, burst=0.02)
+class FakeClocks:
+    """Wall, this thread's and the whole process's CPU clocks, moved by hand."""
+
+    def __init__(self) -> None:
+        self.wall = self.mine = self.process = 0.0
+
+    def __call__(self) -> tuple[float, float, float]:
+        return self.wall, self.mine, self.process
+
+    def run(self, wall: float, mine: float, others: float) -> None:
+        self.wall += wall
+        self.mine += mine
+        self.process += mine + others
+
+
+def test_while_the_api_is_busy_delivery_gets_a_share_of_its_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clocks = FakeClocks()
+    monkeypatch.setattr(CpuBudget, "_clocks", staticmethod(clocks))
+    budget = CpuBudget(share=0.05, idle_share=0.5, burst=0.01)
+
+    clocks.run(wall=1.0, mine=0.05, others=0.9)  # the API used 0.9 s: 0.045 s earned
+    assert budget.wait_sec() == 0  # 0.01 + 0.045 - 0.05 left
+    clocks.run(wall=0.1, mine=0.02, others=0.09)  # 0.0045 earned, 0.02 spent
+    assert budget.wait_sec() > 0
+    clocks.run(wall=1.0, mine=0.0, others=1.0)  # it waited; the API went on
     assert budget.wait_sec() == 0
-    spent_from = time.thread_time()
-    while time.thread_time() - spent_from < 0.05:  # burn more CPU than the burst holds
-        pass
 
-    pause = budget.wait_sec()
 
-    # Paid back at 5% of the wall clock: 20 times what was overspent.
-    assert pause > 0
-    assert pause >= (0.05 - 0.02) * 20 * 0.5  # half, for the wall time the loop itself took
+def test_while_the_api_is_idle_delivery_gets_half_a_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    clocks = FakeClocks()
+    monkeypatch.setattr(CpuBudget, "_clocks", staticmethod(clocks))
+    budget = CpuBudget(share=0.05, idle_share=0.5, burst=0.01)
+
+    clocks.run(wall=1.0, mine=0.5, others=0.0)
+    assert budget.wait_sec() == 0
+    clocks.run(wall=0.1, mine=0.1, others=0.0)  # a whole CPU: more than half
+    assert budget.wait_sec() > 0
