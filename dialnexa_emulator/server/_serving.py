@@ -16,6 +16,7 @@ from uvicorn.supervisors import Multiprocess
 from dialnexa_emulator._config import default_config, load_config
 from dialnexa_emulator._emulator import ControlPlaneAccess
 from dialnexa_emulator.server._protocol import GuardedHttpToolsProtocol
+from dialnexa_emulator.server._shared import SharedFaults, SharedJournal, SharedRateLimiter
 from dialnexa_emulator.server._state_file import SqliteClock, SqliteStore, StateFile
 from dialnexa_emulator.web._app import create_app
 
@@ -28,6 +29,7 @@ class ServeOptions:
     state_file: str | None
     control_plane: ControlPlaneAccess
     spec_file: str | None = None
+    workers: int = 1
 
 
 def build_app(options: ServeOptions) -> Starlette:
@@ -40,6 +42,12 @@ def build_app(options: ServeOptions) -> Starlette:
     if state is not None:
         emulator.store = SqliteStore(state, {w.id: w.balance for w in config.workspaces})
         emulator.seed_configured_calls()
+    if state is not None and options.workers > 1:
+        # One view of what the control plane sets, whichever worker a request reaches.
+        emulator.workers = options.workers
+        emulator.faults = SharedFaults(state, emulator.spec.operations)
+        emulator.journal = SharedJournal(state, emulator.journal)
+        emulator.rate_limiter = SharedRateLimiter(state)
     logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
     _tune_gc()
     return app

@@ -57,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not at once.
         signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        options = ServeOptions(args.config, args.state, args.control_plane, args.spec)
+        options = ServeOptions(
+            args.config, args.state, args.control_plane, args.spec, workers=args.workers
+        )
         serve(options, sock, args.workers)
     finally:
         if ready_file is not None:
@@ -124,9 +126,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         type=int,
         default=1,
-        help="serve from this many processes, which share --state (required for more than 1); "
-        "rate-limit windows, armed faults and the request journal stay per process "
-        "(default: %(default)s)",
+        help="serve from this many processes, which share --state (required for more than 1): "
+        "calls, wallets, the clock, faults, the journal and rate-limit windows are one view; "
+        "webhook endpoints come from --config only (default: %(default)s)",
     )
     parser.add_argument(
         "--ready-file",
