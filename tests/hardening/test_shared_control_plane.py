@@ -24,9 +24,13 @@ balance = 100
 call_cost = 0.05
 numbers = ["+912234567890"]
 telephony = { destinations = [{ country = "IN" }] }
-api_keys = [{ id = "kid_demo", secret = "sk_demo_secret", rate_limit = { requests = 3, window_sec = 600 } }]
 agents = [{ id = "agt_abc123", versions = [{ number = 1 }] }]
 webhooks = [{ url = "http://127.0.0.1:9/hook", secret = "whsec_configured" }]
+
+[[workspaces.api_keys]]
+id = "kid_demo"
+secret = "sk_demo_secret"
+rate_limit = { requests = 3, window_sec = 600 }
 """
 CREATE = {"agent_id": "agt_abc123", "to_phone_number": "+919876543210"}
 
