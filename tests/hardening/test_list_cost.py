@@ -144,3 +144,32 @@ def test_pages_are_slices_of_newest_first(
                     assert page == everything[skip : skip + limit], (type(store), agent, to, skip)
     memory, sqlite = (list(store.newest_first("default")) for store in stores)
     assert [c.id for c in memory] == [c.id for c in sqlite]
+
+
+def test_a_version_1_state_file_is_brought_up_to_date_with_its_calls_in_order(
+    tmp_path: Path,
+) -> None:
+    from dialnexa_emulator.server import _schema
+    from dialnexa_emulator.server._state_file import _row
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        for statement in _schema._V1:
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+        calls = [a_call(n, START + timedelta(seconds=n % 3)) for n in range(9)]
+        for call in calls:
+            row = _row(call)
+            db.execute(
+                f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
+                row,
+            )
+    store = SqliteStore(StateFile(path), {"default": Decimal(10)})
+
+    newest_first = sorted(calls, key=lambda call: call.created_at, reverse=True)
+    assert store.page("default", skip=0, limit=9) == list(store.newest_first("default"))
+    assert [c.created_at for c in store.page("default", skip=3, limit=3)] == [
+        c.created_at for c in newest_first[3:6]
+    ]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
