@@ -8,6 +8,7 @@ p99). In memory and on a state file.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         c.section_header(
             "listCalls by page, 100,000 calls" if not args.quick else "listCalls by page",
             NAME,
-            argv if argv is not None else [],
+            argv if argv is not None else sys.argv[1:],
             args.quick,
             c.versions(["uvicorn", "starlette"]),
         ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import ExitStack
 
 import httpx
 
@@ -60,53 +61,43 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[c.Load]] = {r: [] for r in RECEIVERS}
     cpu_per_create: dict[str, list[float]] = {r: [] for r in RECEIVERS}  # ms of the server's CPU
     memory: list[tuple[str, float]] = []
-    with c.background(c.emulator_argv(port), port=port) as emulator:
-        receivers = [
-            c.background(
-                [sys.executable, "-m", "benchmarks._receiver", mode, str(ports[mode])],
-                port=ports[mode],
-                cpu=c.LOAD_CPU,
-            )
-            for mode in MODES
-        ]
-        for receiver in receivers:
-            receiver.__enter__()
-        try:
-            control = httpx.Client(base_url=f"http://127.0.0.1:{port}/_emulator", timeout=30)
-            url = f"http://127.0.0.1:{port}/v1/calls"
-            memory.append(("at start", rss_mb([emulator.pid])))
-            for round_no in range(args.rounds):
-                shift = round_no % len(RECEIVERS)
-                for receiver in RECEIVERS[shift:] + RECEIVERS[:shift]:
-                    _endpoint(control, receiver, ports)
-                    cpu_before = cpu_sec([emulator.pid])
-                    load = _drive(url, args.duration, args.connections, args.quick)
-                    runs[receiver].append(load)
-                    spent = cpu_sec([emulator.pid]) - cpu_before
-                    cpu_per_create[receiver].append(spent * 1e3 / max(load.requests, 1))
-                    print(
-                        f"round {round_no + 1} {receiver:5} {load.rps:8.0f} req/s p50 "
-                        f"{load.p50_ms:6.2f} ms p99 {load.p99_ms:6.2f} ms "
-                        f"cpu/create {cpu_per_create[receiver][-1]:.3f} ms",
-                        file=sys.stderr,
-                    )
-            # Memory under the worst case the issue saw: a receiver answering 500.
-            _endpoint(control, "error", ports)
-            _drive(url, args.duration, args.connections, args.quick)
-            memory.append(("end of a load with a 500 receiver", rss_mb([emulator.pid])))
-            time.sleep(1 if args.quick else SETTLE_SEC)
-            memory.append((f"{SETTLE_SEC} s later", rss_mb([emulator.pid])))
-            deliveries = control.get("/webhooks/deliveries").json()
-            dropped = sum(
-                1
-                for d in deliveries
-                if (d["attempts"] or [{}])[0].get("error", "")
-                and str(d["attempts"][0]["error"]).startswith("not ")
-            )
-            kept = len(deliveries)
-        finally:
-            for receiver in receivers:
-                receiver.__exit__(None, None, None)
+    with ExitStack() as stack:
+        emulator = stack.enter_context(c.background(c.emulator_argv(port), port=port))
+        for mode in MODES:
+            receiver_argv = [sys.executable, "-m", "benchmarks._receiver", mode, str(ports[mode])]
+            stack.enter_context(c.background(receiver_argv, port=ports[mode], cpu=c.LOAD_CPU))
+        control = httpx.Client(base_url=f"http://127.0.0.1:{port}/_emulator", timeout=30)
+        url = f"http://127.0.0.1:{port}/v1/calls"
+        memory.append(("at start", rss_mb([emulator.pid])))
+        for round_no in range(args.rounds):
+            shift = round_no % len(RECEIVERS)
+            for receiver in RECEIVERS[shift:] + RECEIVERS[:shift]:
+                _endpoint(control, receiver, ports)
+                cpu_before = cpu_sec([emulator.pid])
+                load = _drive(url, args.duration, args.connections, args.quick)
+                runs[receiver].append(load)
+                spent = cpu_sec([emulator.pid]) - cpu_before
+                cpu_per_create[receiver].append(spent * 1e3 / max(load.requests, 1))
+                print(
+                    f"round {round_no + 1} {receiver:5} {load.rps:8.0f} req/s p50 "
+                    f"{load.p50_ms:6.2f} ms p99 {load.p99_ms:6.2f} ms "
+                    f"cpu/create {cpu_per_create[receiver][-1]:.3f} ms",
+                    file=sys.stderr,
+                )
+        # Memory under the worst case the issue saw: a receiver answering 500.
+        _endpoint(control, "error", ports)
+        _drive(url, args.duration, args.connections, args.quick)
+        memory.append(("end of a load with a 500 receiver", rss_mb([emulator.pid])))
+        time.sleep(1 if args.quick else SETTLE_SEC)
+        memory.append((f"{SETTLE_SEC} s later", rss_mb([emulator.pid])))
+        deliveries = control.get("/webhooks/deliveries").json()
+        dropped = sum(
+            1
+            for d in deliveries
+            if (d["attempts"] or [{}])[0].get("error", "")
+            and str(d["attempts"][0]["error"]).startswith("not ")
+        )
+        kept = len(deliveries)
     rows = []
     for receiver in RECEIVERS:
         ratios = [
@@ -135,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         c.section_header(
             "Webhook delivery vs createCall",
             NAME,
-            argv if argv is not None else [],
+            argv if argv is not None else sys.argv[1:],
             args.quick,
             c.versions(
                 ["uvicorn", "starlette", "httpx"],
