@@ -130,3 +130,20 @@ def cpu_sec(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_sec(pid: int) -> tuple[float, float]:
+    """CPU time of a process's main thread, and of all its other threads together, seconds."""
+    main = others = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rpartition(")")[2].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        ticks = int(fields[11]) + int(fields[12])
+        if int(task.name) == pid:
+            main += ticks
+        else:
+            others += ticks
+    tick = os.sysconf("SC_CLK_TCK")
+    return main / tick, others / tick
