@@ -196,8 +196,10 @@ class SqliteStore:
         ordered = sorted(calls, key=lambda call: call.created_at)
         rows = [_row(call) | dict.fromkeys(RANKS, 0) for call in ordered]
         with self._state.writing() as db:
+            before = db.total_changes
             db.executemany(_INSERT_CALL, rows)
-            renumber(db, sorted({call.workspace_id for call in ordered}))
+            if db.total_changes != before:  # ids already kept (a restart's config seeds) add none
+                renumber(db, sorted({call.workspace_id for call in ordered}))
 
     def get(self, workspace_id: str, call_id: str) -> CallRecord | None:
         rows = self._state.read(_SELECT_CALL, (call_id, workspace_id))
