@@ -79,11 +79,10 @@ class Webhooks:
         self._clock = clock
         self._cond = threading.Condition()
         ids = itertools.count(1)
-        self._generation = 0  # bumped by reset(): answers to older deliveries are dropped
         self._registry = Registry(workspaces, ids, on_secret)
         self._faults = DeliveryFaults(ids)
         self._scheduler = Scheduler(clock, self._registry, self._faults, ids)
-        self._sender = Sender(self._cond, self._scheduler, clock, lambda: self._generation)
+        self._sender = Sender(self._cond, self._scheduler, clock)
 
     # endpoints
 
@@ -152,10 +151,17 @@ class Webhooks:
             if not self._scheduler.unsettled(now):
                 return
         self._sender.start()
-        self._sender.poke()
+        budget = self._sender.budget
         with self._cond:
-            if not self._cond.wait_for(lambda: not self._scheduler.unsettled(now), timeout):
-                raise TimeoutError(f"webhook deliveries still unanswered after {timeout} s")
+            budget.unlimited += 1  # someone waits for delivery: nothing to spare the API for
+        self._sender.poke()
+        try:
+            with self._cond:
+                if not self._cond.wait_for(lambda: not self._scheduler.unsettled(now), timeout):
+                    raise TimeoutError(f"webhook deliveries still unanswered after {timeout} s")
+        finally:
+            with self._cond:
+                budget.unlimited -= 1
 
     async def drain(self) -> None:
         """`flush()` for async code: waits without blocking the running event loop."""
@@ -203,7 +209,6 @@ class Webhooks:
     def reset(self) -> None:
         """Back to the configured endpoints, with no delivery and no fault."""
         with self._cond:
-            self._generation += 1
             self._registry.restore()
             self._faults.clear()
             self._scheduler.restore()

@@ -73,6 +73,7 @@ class Delivery:
     fault: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
     body: bytes = b""  # built when first sent, dropped once settled
+    generation: int = 0  # the scheduler's when it was made: a reset since drops it unsent
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -54,9 +54,11 @@ class Scheduler:
         self._ids = ids
         self._seq = itertools.count()
         self.sending = 0  # in flight; not reset: an answer from before a reset still arrives
+        self.generation = 0  # bumped by restore(): deliveries made before it are dropped
         self.restore()
 
     def restore(self) -> None:
+        self.generation += 1
         # Calls just created, appended by the API without taking any lock (a deque's append is
         # atomic), moved onto `due` by the delivery thread: a create never waits for that thread.
         self.inbox: deque[CallRecord] = deque()
@@ -131,7 +133,12 @@ class Scheduler:
 
     def _new(self, endpoint: Endpoint, event: _Event, due_at: datetime) -> Delivery:
         delivery = Delivery(
-            f"delivery_{next(self._ids)}", endpoint, event.call, event.event_type, due_at
+            f"delivery_{next(self._ids)}",
+            endpoint,
+            event.call,
+            event.event_type,
+            due_at,
+            generation=self.generation,
         )
         self.log[delivery.id] = delivery
         if len(self.log) > MAX_KEPT:

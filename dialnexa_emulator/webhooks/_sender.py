@@ -4,8 +4,8 @@ Each endpoint's deliveries go one at a time, in the order they came due, so a sl
 receiver holds up only its own. The thread shares the process (and its GIL) with the API, so
 while the API is busy it spends at most `CPU_SHARE` of the CPU the API uses (`CpuBudget`): past
 that it sleeps, and deliveries wait (up to the scheduler's bounds, past which they are dropped
-and recorded) instead of slowing the API down. While the API is idle, as when a test waits in
-`flush()`, it may use half a CPU.
+and recorded) instead of slowing the API down. Once the API has been quiet for a second it may
+use half a CPU, and while a test waits in `flush()`, all it needs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dialnexa_emulator._clock import Clock
@@ -28,20 +27,23 @@ if TYPE_CHECKING:
 USER_AGENT = "DialNexa-External-Webhook/1.0"
 TICK_SEC = 0.05  # how often the delivery thread reads the clock while deliveries are pending
 CHUNK = 50  # due deliveries taken at a time, so the lock is never held for long
-CPU_SHARE = 0.05  # of the CPU the rest of the process uses, while it is busy
-IDLE_SHARE = 0.5  # of one CPU, while the rest of the process is not
-BUSY_SHARE = 0.1  # the rest of the process is busy when it uses more than this of one CPU
+CPU_SHARE = 0.05  # of the CPU the rest of the process (the API) uses, while it is busy
+IDLE_SHARE = 0.5  # of one CPU, once the API has been quiet for a whole IDLE_SEC
+IDLE_SEC = 1.0
+QUIET_SHARE = 0.02  # the API is quiet while it uses less than this of one CPU
 BURST_SEC = 0.05  # CPU seconds it may spend at once before a share applies
 PAUSE_SEC = 0.02  # how long it sleeps once over budget, before it looks again
 
 
 class CpuBudget:
-    """A token bucket of CPU seconds, drained by this thread's own CPU time, filled at `share`
-    of the CPU the rest of the process (the API) used meanwhile; or, while the API is not busy
-    (nothing then to slow down), at `idle_share` of the wall clock. Holds `burst` at most.
+    """A token bucket of CPU seconds, drained by this thread's own CPU time. While the rest of
+    the process (the API) is busy, it fills at `share` of the CPU the API used meanwhile; once
+    the API has been quiet for a whole `IDLE_SEC` (nothing then to slow down), at `idle_share`
+    of the wall clock. Busy is noticed at once, quiet only after a whole second, so scheduling
+    noise never passes for quiet. While someone waits in `flush()`, there is no limit.
 
-    Measured on CPU clocks, not the wall clock: on a machine where the emulator gets a small part
-    of a CPU, a share of wall time could still be a large part of what the API gets."""
+    CPU clocks, not the wall clock: on a machine where the emulator gets a small part of a CPU,
+    a share of wall time could be a large part of what the API gets."""
 
     def __init__(
         self,
@@ -52,6 +54,10 @@ class CpuBudget:
         self._share, self._idle_share, self._burst = share, idle_share, burst
         self._tokens = burst
         self._wall, self._mine, self._all = self._clocks()
+        self._others = 0.0  # the API's CPU so far, as this budget has seen it
+        self._quiet_since = (self._wall, self._others)
+        self.idle = False
+        self.unlimited = 0  # flushes waiting: no limit while there are any
 
     @staticmethod
     def _clocks() -> tuple[float, float, float]:
@@ -63,10 +69,20 @@ class CpuBudget:
         spent = mine - self._mine
         others = max(every - self._all - spent, 0.0)
         elapsed = max(wall - self._wall, 1e-9)
-        busy = others > BUSY_SHARE * elapsed
-        earned = self._share * others if busy else self._idle_share * elapsed
-        self._tokens = min(self._burst, self._tokens + earned - spent)
         self._wall, self._mine, self._all = wall, mine, every
+        self._others += others
+        since_wall, since_others = self._quiet_since
+        if others > QUIET_SHARE * elapsed:
+            self.idle = False
+            self._quiet_since = (wall, self._others)
+        elif wall - since_wall >= IDLE_SEC:
+            self.idle = self._others - since_others < QUIET_SHARE * (wall - since_wall)
+            self._quiet_since = (wall, self._others)
+        earned = self._idle_share * elapsed if self.idle else self._share * others
+        self._tokens = min(self._burst, self._tokens + earned - spent)
+        if self.unlimited:
+            self._tokens = max(self._tokens, 0.0)
+            return 0.0
         return 0.0 if self._tokens >= 0 else PAUSE_SEC
 
 
@@ -76,12 +92,10 @@ class Sender:
         cond: threading.Condition,
         scheduler: Scheduler,
         clock: Clock,
-        generation: Callable[[], int],
     ) -> None:
         self._cond = cond
         self._scheduler = scheduler
         self._clock = clock
-        self._generation = generation
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -159,7 +173,11 @@ class Sender:
 
     async def _send(self, client: httpx.AsyncClient, delivery: Delivery) -> Delivery | None:
         """Send it (twice for `duplicate`); the held-back delivery this one releases, if any."""
-        generation = self._generation()
+        if delivery.generation != self._scheduler.generation:  # reset since: drop it unsent
+            with self._cond:
+                self._scheduler.sending -= 1
+                self._cond.notify_all()
+            return None
         endpoint = delivery.endpoint
         if not delivery.body:
             delivery.body = webhook_events.event_body(delivery.call, delivery.event_type)
@@ -180,7 +198,7 @@ class Sender:
         released = None
         with self._cond:
             self._scheduler.sending -= 1
-            if generation == self._generation():
+            if delivery.generation == self._scheduler.generation:
                 released = self._scheduler.settle(delivery, attempts, first=first)
             self._cond.notify_all()
         return released

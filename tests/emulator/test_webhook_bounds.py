@@ -122,12 +122,41 @@ def test_while_the_api_is_busy_delivery_gets_a_share_of_its_cpu(
     assert budget.wait_sec() == 0
 
 
-def test_while_the_api_is_idle_delivery_gets_half_a_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_moment_of_quiet_is_not_idleness(monkeypatch: pytest.MonkeyPatch) -> None:
     clocks = FakeClocks()
     monkeypatch.setattr(CpuBudget, "_clocks", staticmethod(clocks))
     budget = CpuBudget(share=0.05, idle_share=0.5, burst=0.01)
+    clocks.run(wall=0.5, mine=0.0, others=0.5)
+    budget.wait_sec()
+
+    clocks.run(wall=0.2, mine=0.05, others=0.0)  # the API descheduled for 0.2 s
+    assert budget.wait_sec() > 0
+
+
+def test_once_the_api_is_quiet_for_a_second_delivery_gets_half_a_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clocks = FakeClocks()
+    monkeypatch.setattr(CpuBudget, "_clocks", staticmethod(clocks))
+    budget = CpuBudget(share=0.05, idle_share=0.5, burst=0.01)
+    clocks.run(wall=1.0, mine=0.0, others=0.0)
+    assert budget.wait_sec() == 0
+    assert budget.idle
 
     clocks.run(wall=1.0, mine=0.5, others=0.0)
     assert budget.wait_sec() == 0
     clocks.run(wall=0.1, mine=0.1, others=0.0)  # a whole CPU: more than half
     assert budget.wait_sec() > 0
+    clocks.run(wall=0.1, mine=0.0, others=0.1)  # the API is back: busy at once
+    budget.wait_sec()
+    assert not budget.idle
+
+
+def test_no_limit_while_a_flush_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    clocks = FakeClocks()
+    monkeypatch.setattr(CpuBudget, "_clocks", staticmethod(clocks))
+    budget = CpuBudget(share=0.05, idle_share=0.5, burst=0.01)
+    budget.unlimited = 1
+
+    clocks.run(wall=1.0, mine=1.0, others=1.0)
+    assert budget.wait_sec() == 0
