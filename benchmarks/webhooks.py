@@ -39,7 +39,7 @@ def _warm_up(control: httpx.Client, url: str, ports: dict[str, int]) -> None:
     """The delivery thread starts, and imports httpx, on first use (seconds of CPU where bytecode
     is not cached): done before anything is measured."""
     _endpoint(control, "ok", ports)
-    headers = {"Authorization": f"Bearer {c.API_KEY}"}
+    headers = {"Authorization": f"Bearer {c.API_KEY}", "Content-Type": "application/json"}
     for _ in range(20):
         httpx.post(url, content=BODY, headers=headers).raise_for_status()
     control.post("/webhooks/flush").raise_for_status()
