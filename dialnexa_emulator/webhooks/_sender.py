@@ -4,7 +4,7 @@ Each endpoint's deliveries go one at a time, in the order they came due, so a sl
 receiver holds up only its own. The thread shares the process (and its GIL) with the API, so
 while the API is busy it spends at most `CPU_SHARE` of the CPU the API uses (`CpuBudget`): past
 that it sleeps, and deliveries wait (up to the scheduler's bounds, past which they are dropped
-and recorded) instead of slowing the API down. Once the API has been quiet for a second it may
+and recorded) instead of slowing the API down. Once the API has been quiet for half a second it may
 use half a CPU, and while a test waits in `flush()`, all it needs.
 """
 
@@ -29,9 +29,9 @@ TICK_SEC = 0.05  # how often the delivery thread reads the clock while deliverie
 CHUNK = 50  # due deliveries taken at a time, so the lock is never held for long
 CPU_SHARE = 0.05  # of the CPU the rest of the process (the API) uses, while it is busy
 IDLE_SHARE = 0.5  # of one CPU, once the API has been quiet for a whole IDLE_SEC
-IDLE_SEC = 1.0
+IDLE_SEC = 0.5
 QUIET_SHARE = 0.02  # the API is quiet while it uses less than this of one CPU
-BURST_SEC = 0.05  # CPU seconds it may spend at once before a share applies
+BURST_SEC = 0.01  # CPU seconds it may spend at once before a share applies
 PAUSE_SEC = 0.02  # how long it sleeps once over budget, before it looks again
 
 
@@ -39,7 +39,7 @@ class CpuBudget:
     """A token bucket of CPU seconds, drained by this thread's own CPU time. While the rest of
     the process (the API) is busy, it fills at `share` of the CPU the API used meanwhile; once
     the API has been quiet for a whole `IDLE_SEC` (nothing then to slow down), at `idle_share`
-    of the wall clock. Busy is noticed at once, quiet only after a whole second, so scheduling
+    of the wall clock. Busy is noticed at once, quiet only after a whole `IDLE_SEC`, so scheduling
     noise never passes for quiet. While someone waits in `flush()`, there is no limit.
 
     CPU clocks, not the wall clock: on a machine where the emulator gets a small part of a CPU,
