@@ -23,7 +23,7 @@ from benchmarks._receiver import MODES
 NAME = "webhooks"
 BODY = json.dumps(c.CREATE_BODY).encode()
 RECEIVERS = ("none", "down", *MODES)
-SETTLE_SEC = 15  # after the load, memory is read 8 times this far apart
+SETTLE_SEC = 15  # after the load, memory is read this often
 
 
 def _endpoint(control: httpx.Client, receiver: str, ports: dict[str, int]) -> None:
@@ -45,6 +45,16 @@ def _warm_up(control: httpx.Client, url: str, ports: dict[str, int]) -> None:
     control.post("/webhooks/flush").raise_for_status()
 
 
+def _watch_memory(pid: int, minutes: float, quick: bool) -> list[tuple[str, float]]:
+    """RSS every SETTLE_SEC after the load: every event of it comes due (a call ends ~40 s after
+    it was created), then its retries (31 s more) are spent, as fast as the receiver answers."""
+    found = []
+    for after in range(1, 1 + round(minutes * 60 / SETTLE_SEC)):
+        time.sleep(0.25 if quick else SETTLE_SEC)
+        found.append((f"{after * SETTLE_SEC} s later", rss_mb([pid])))
+    return found
+
+
 def _drive(url: str, seconds: float, connections: int, quick: bool) -> c.Load:
     if quick:
         return c.python_loop(url, method="POST", body=BODY, seconds=seconds)
@@ -60,9 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--connections", type=int, default=32, help="wrk connections (default: %(default)s)"
     )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=4,
+        help="minutes memory is watched after the last load (default: %(default)s)",
+    )
     args = p.parse_args(argv)
     if args.quick:
-        args.rounds, args.duration = 1, 1
+        args.rounds, args.duration, args.settle = 1, 1, 0.5
     else:
         c.ensure_wrk()
     c.pin_self(c.LOAD_CPU)
@@ -104,11 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         _endpoint(control, "error", ports)
         _drive(url, args.duration, args.connections, args.quick)
         memory.append(("end of a load with a 500 receiver", rss_mb([emulator.pid])))
-        # Every event of the load comes due (a call ends ~40 s after it was created), then its
-        # retries (31 s more) are spent: two minutes see all of it settle.
-        for after in range(1, 9):
-            time.sleep(0.25 if args.quick else SETTLE_SEC)
-            memory.append((f"{after * SETTLE_SEC} s later", rss_mb([emulator.pid])))
+        memory += _watch_memory(emulator.pid, args.settle, args.quick)
         deliveries = control.get("/webhooks/deliveries").json()
         dropped = sum(
             1
