@@ -2,7 +2,8 @@
 
 Version 1 held calls, balances and the clock. Version 2 adds each call's position in the four
 listings listCalls can ask for (so a page is read by position, not by skipping), and what the
-control plane sets, shared by every worker: armed faults, the request journal, rate-limit windows.
+control plane sets, shared by every worker: armed faults and answer overrides, the request
+journal, rate-limit windows.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ _V2 = (
     ),
     # Armed faults, oldest (first to strike) first; `fault` is the Fault as JSON.
     "CREATE TABLE faults (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, fault TEXT NOT NULL)",
+    # Armed answer overrides, oldest first; `override` is the Override as JSON.
+    "CREATE TABLE overrides (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " operation TEXT NOT NULL, override TEXT NOT NULL)",
     # The request journal: `record` is one journal record as JSON; the oldest are deleted.
     "CREATE TABLE journal (id INTEGER PRIMARY KEY, operation TEXT, record BLOB NOT NULL)",
     # Rate-limit windows, per API key id.

@@ -19,7 +19,12 @@ from dialnexa_emulator._config import ServerSettings, default_config, load_confi
 from dialnexa_emulator._emulator import ControlPlaneAccess
 from dialnexa_emulator.app import create_app
 from dialnexa_emulator.server._protocol import GuardedHttpToolsProtocol
-from dialnexa_emulator.server._shared import SharedFaults, SharedJournal, SharedRateLimiter
+from dialnexa_emulator.server._shared import (
+    SharedFaults,
+    SharedJournal,
+    SharedOverrides,
+    SharedRateLimiter,
+)
 from dialnexa_emulator.server._state_file import SqliteClock, SqliteStore, StateFile
 
 
@@ -56,6 +61,7 @@ def build_app(options: ServeOptions) -> Starlette:
         # One view of what the control plane sets, whichever worker a request reaches.
         emulator.workers = options.workers
         emulator.faults = SharedFaults(state, emulator.spec.operations)
+        emulator.overrides = SharedOverrides(state, emulator.spec)
         emulator.journal = SharedJournal(state, emulator.journal)
         emulator.rate_limiter = SharedRateLimiter(state)
     logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)

@@ -1,24 +1,27 @@
 """What the control plane sets, kept in the state file so every worker sees one view: armed
-faults, the request journal and rate-limit windows (calls, balances and the clock are there
-already, server/_state_file.py). Used when the CLI serves more than one worker.
+faults and answer overrides, the request journal and rate-limit windows (calls, balances and the
+clock are there already, server/_state_file.py). Used when the CLI serves more than one worker.
 
-Each is the in-memory class with its storage moved to the file: a fault is taken, a window
-counted, in one write transaction, so two workers never both take a fault's last strike.
+Each is the in-memory class with its storage moved to the file: a fault or an override is taken,
+a window counted, in one write transaction, so two workers never both take its last strike.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
+from typing import Any
 
 import orjson
 
-from dialnexa_emulator._errors import ApiError
+from dialnexa_emulator._errors import ApiError, dump_json
 from dialnexa_emulator._faults import Fault, Faults
 from dialnexa_emulator._journal import Journal, Record
+from dialnexa_emulator._overrides import DEFAULT, Override, OverrideError, Overrides
 from dialnexa_emulator._ratelimit import TOO_MANY_REQUESTS, RateLimit, RateLimiter, _headers
+from dialnexa_emulator._spec import Spec
 from dialnexa_emulator.server._state_file import StateFile
 
 
@@ -80,6 +83,68 @@ class SharedFaults(Faults):
             db.execute("DELETE FROM faults")
 
 
+class SharedOverrides(Overrides):
+    def __init__(self, state: StateFile, spec: Spec) -> None:
+        super().__init__(spec)
+        self._state = state
+
+    def add(
+        self,
+        operation: str,
+        status: int,
+        body: Any = DEFAULT,
+        headers: Mapping[str, str] | None = None,
+        *,
+        times: int = 1,
+        off_spec: bool = False,
+    ) -> Override:
+        if times < 1:
+            raise OverrideError(f"times must be at least 1, not {times}", escapable=False)
+        override = self.answer(operation, status, body, headers, off_spec=off_spec)
+        override.id = f"override_{next_number(self._state, 'override')}"
+        override.remaining = times
+        with self._state.writing() as db:
+            db.execute(
+                "INSERT INTO overrides (id, operation, override) VALUES (?, ?, ?)",
+                (override.id, operation, dump_json(override.as_json()).decode()),
+            )
+        return override
+
+    def take(self, operation: str) -> Override | None:
+        if not self._state.read("SELECT 1 FROM overrides LIMIT 1"):
+            return None
+        with self._state.writing() as db:
+            found = db.execute(
+                "SELECT seq, override FROM overrides WHERE operation = ? ORDER BY seq LIMIT 1",
+                (operation,),
+            ).fetchone()
+            if found is None:
+                return None
+            seq, text = found
+            override = Override(**orjson.loads(text))
+            override.remaining -= 1
+            if override.remaining == 0:
+                db.execute("DELETE FROM overrides WHERE seq = ?", (seq,))
+            else:
+                db.execute(
+                    "UPDATE overrides SET override = ? WHERE seq = ?",
+                    (dump_json(override.as_json()).decode(), seq),
+                )
+        return override
+
+    def armed(self) -> list[Override]:
+        rows = self._state.read("SELECT override FROM overrides ORDER BY seq")
+        return [Override(**orjson.loads(text)) for (text,) in rows]
+
+    def remove(self, override_id: str) -> bool:
+        with self._state.writing() as db:
+            return db.execute("DELETE FROM overrides WHERE id = ?", (override_id,)).rowcount > 0
+
+    def clear(self) -> None:
+        with self._state.writing() as db:
+            db.execute("DELETE FROM overrides")
+
+
 class SharedJournal(Journal):
     """The journal `local` kept, with the same secrets redacted, size and bodies setting."""
 
@@ -125,14 +190,29 @@ def _dump(record: Record) -> bytes:
             record.duration_sec,
             [[name.decode("latin-1"), value.decode("latin-1")] for name, value in record.headers],
             record.body.decode("latin-1") if record.body is not None else None,
+            record.reason,
+            record.override_id,
         ]
     )
 
 
 def _load(number: int, data: bytes) -> Record:
-    at, method, path, query, operation, status, workspace, key, fault, duration, headers, body = (
-        orjson.loads(data)
-    )
+    (
+        at,
+        method,
+        path,
+        query,
+        operation,
+        status,
+        workspace,
+        key,
+        fault,
+        duration,
+        headers,
+        body,
+        reason,
+        override_id,
+    ) = orjson.loads(data)
     return Record(
         number,
         datetime.fromisoformat(at),
@@ -147,6 +227,8 @@ def _load(number: int, data: bytes) -> Record:
         duration,
         tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers),
         body.encode("latin-1") if body is not None else None,
+        reason,
+        override_id,
     )
 
 

@@ -70,6 +70,25 @@ def test_a_fault_armed_through_one_worker_strikes_through_the_other(
     assert first.control.get("/faults").json() == []
 
 
+def test_an_override_armed_through_one_worker_answers_through_the_other(
+    workers: tuple[Worker, Worker],
+) -> None:
+    first, second = workers
+    armed = first.control.post(
+        "/overrides", json={"operation": "getCall", "status": 404, "times": 2}
+    )
+    assert armed.status_code == 201, armed.text
+    call_id = second.api.post("/calls", json=CREATE).json()["id"]
+
+    assert [o["id"] for o in second.control.get("/overrides").json()] == [armed.json()["id"]]
+    assert second.api.get(f"/calls/{call_id}").status_code == 404
+    assert first.api.get(f"/calls/{call_id}").status_code == 404  # its second and last
+    assert second.api.get(f"/calls/{call_id}").status_code == 200
+    assert first.control.get("/overrides").json() == []
+    journal = first.control.get("/requests", params={"operation": "getCall"}).json()
+    assert [e["override_id"] for e in journal] == [armed.json()["id"]] * 2 + [None]
+
+
 def test_faults_disarmed_or_cleared_through_one_worker_are_gone_for_all(
     workers: tuple[Worker, Worker],
 ) -> None:
