@@ -63,6 +63,7 @@ SLOW_MODULES = frozenset(
     {
         "tests/kit/test_wheel.py",
         "tests/kit/test_build.py",
+        "tests/spec_diff/test_gate.py",
         "tests/test_api_reference.py",
         "tests/contract/test_catches_deviations.py",
         "tests/contract/test_live_verdicts.py",
