@@ -16,7 +16,17 @@ import pytest
 from benchmarks import _common
 from tests.conftest import ROOT
 
-SCRIPTS = ("emulator", "profile", "client", "plugin", "suite", "testing")
+SCRIPTS = (
+    "emulator",
+    "profile",
+    "client",
+    "plugin",
+    "suite",
+    "testing",
+    "list_pages",
+    "webhooks",
+    "soak",
+)
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:
