@@ -23,15 +23,19 @@ if TYPE_CHECKING:
     from dialnexa_emulator._clock import FrozenClock, SystemClock
     from dialnexa_emulator._config import ConfigError, EmulatorConfig, default_config, load_config
     from dialnexa_emulator._emulator import Emulator
+    from dialnexa_emulator.app import create_app
     from dialnexa_emulator.testing import (
         ConnectionDropped,
         DialNexaMock,
         EmulatorHandle,
+        MockSetupError,
+        NeverEndingWait,
+        OverrideError,
         SyncASGITransport,
         WebhookReceiver,
+        current_emulator,
         mock_dialnexa,
     )
-    from dialnexa_emulator.web import create_app
 
 __all__ = [
     "ConfigError",
@@ -41,10 +45,14 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorHandle",
     "FrozenClock",
+    "MockSetupError",
+    "NeverEndingWait",
+    "OverrideError",
     "SyncASGITransport",
     "SystemClock",
     "WebhookReceiver",
     "create_app",
+    "current_emulator",
     "default_config",
     "load_config",
     "mock_dialnexa",
@@ -58,13 +66,17 @@ _HOMES = {
     "default_config": "dialnexa_emulator._config",
     "load_config": "dialnexa_emulator._config",
     "Emulator": "dialnexa_emulator._emulator",
-    "create_app": "dialnexa_emulator.web",
+    "create_app": "dialnexa_emulator.app",
     "ConnectionDropped": "dialnexa_emulator.testing",
     "DialNexaMock": "dialnexa_emulator.testing",
     "EmulatorHandle": "dialnexa_emulator.testing",
     "SyncASGITransport": "dialnexa_emulator.testing",
     "WebhookReceiver": "dialnexa_emulator.testing",
     "mock_dialnexa": "dialnexa_emulator.testing",
+    "MockSetupError": "dialnexa_emulator.testing",
+    "NeverEndingWait": "dialnexa_emulator.testing",
+    "OverrideError": "dialnexa_emulator.testing",
+    "current_emulator": "dialnexa_emulator.testing",
 }
 
 

@@ -3,8 +3,10 @@
 Recording is on the hot path, so a record is a small tuple appended to a bounded deque; it becomes
 JSON only when read. It never holds a secret: the values of credential headers are replaced
 before they are kept, and so is any configured key's or webhook endpoint's secret wherever else it
-appears (path, query, other headers, a recorded body). Bodies are kept only when asked for
-(`bodies`), since `metadata` may hold personal data.
+appears (path, query, other headers, a recorded body). Bodies are kept when asked for
+(`bodies`: in process, by default; served, only by config, since `metadata` may hold personal
+data), each up to `BODY_LIMIT` bytes. Every answer of 400 or more carries its reason: the message
+it was refused with.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from starlette.types import Scope
-
 from dialnexa_emulator._clock import iso
+
+Scope = MutableMapping[str, Any]  # an ASGI scope, named without importing Starlette
 
 REDACTED = "[redacted]"
 _REDACTED_BYTES = REDACTED.encode()
@@ -27,9 +29,12 @@ _CREDENTIAL_HEADERS = frozenset(
     {b"authorization", b"proxy-authorization", b"cookie", b"x-api-key", b"api-key"}
 )
 DEFAULT_SIZE = 1000
+BODY_LIMIT = 64 * 1024  # the API's own request size limit: a kept body is never longer
 
 
-class _Record(NamedTuple):
+class Record(NamedTuple):
+    """One request, as kept: JSON only when read."""
+
     id: int
     at: datetime
     method: str
@@ -43,6 +48,8 @@ class _Record(NamedTuple):
     duration_sec: float
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes | None
+    reason: str | list[str] | None
+    override_id: str | None
 
 
 class Journal:
@@ -52,8 +59,9 @@ class Journal:
         self, secrets: Iterable[str], size: int = DEFAULT_SIZE, *, bodies: bool = False
     ) -> None:
         self.bodies = bodies
+        self.size = size
         self._secrets = tuple({s.encode() for s in secrets if s})
-        self._records: deque[_Record] = deque(maxlen=size)
+        self._records: deque[Record] = deque(maxlen=size)
         self._ids = itertools.count(1)
 
     def redact(self, secret: str) -> None:
@@ -73,20 +81,23 @@ class Journal:
         key_id: str | None = None,
         fault_id: str | None = None,
         body: bytes | None = None,
+        reason: str | list[str] | None = None,
+        override_id: str | None = None,
     ) -> None:
-        """Keep one request; `started` is its `time.perf_counter()` on arrival."""
+        """Keep one request; `started` is its `time.perf_counter()` on arrival. `reason`: why
+        it was answered with an error status (the message of the error answered)."""
         headers = tuple(
             (name, _REDACTED_BYTES if name in _CREDENTIAL_HEADERS else value)
             for name, value in scope["headers"]
         )
         path: str = scope["path"]
         query: bytes = scope["query_string"]
-        body = body if self.bodies else None  # a body not kept needs no scrubbing
+        body = body[:BODY_LIMIT] if self.bodies and body is not None else None
         if self._secrets:
             headers, path, query, body = self._scrubbed(headers, path, query, body)
-        self._records.append(
-            _Record(
-                next(self._ids),
+        self._keep(
+            Record(
+                0,  # numbered as kept
                 at,
                 scope["method"],
                 path,
@@ -99,6 +110,8 @@ class Journal:
                 time.perf_counter() - started,
                 headers,
                 body,
+                reason,
+                override_id,
             )
         )
 
@@ -123,17 +136,29 @@ class Journal:
 
     def entries(self, operation: str | None = None) -> list[dict[str, Any]]:
         """The kept requests as JSON objects, oldest first; only `operation`'s if given."""
-        return [
-            _json(record)
-            for record in self._records
-            if operation is None or record.operation == operation
-        ]
+        return [_json(record) for record in self._kept(operation)]
+
+    # Where records live: this process's memory (a state file shared by workers overrides these,
+    # server/_shared.py).
+
+    def _keep(self, record: Record) -> None:
+        self._records.append(record._replace(id=next(self._ids)))
+
+    def _kept(self, operation: str | None) -> list[Record]:
+        return [r for r in self._records if operation is None or r.operation == operation]
+
+    def last(self, operation: str) -> dict[str, Any] | None:
+        """The newest kept request to `operation`, if any."""
+        for record in reversed(self._records):
+            if record.operation == operation:
+                return _json(record)
+        return None
 
     def clear(self) -> None:
         self._records.clear()
 
 
-def _json(record: _Record) -> dict[str, Any]:
+def _json(record: Record) -> dict[str, Any]:
     headers: dict[str, str] = {}
     for name, value in record.headers:
         key, text = name.decode("latin-1"), value.decode("latin-1")
@@ -149,9 +174,12 @@ def _json(record: _Record) -> dict[str, Any]:
         "workspace_id": record.workspace_id,
         "key_id": record.key_id,
         "fault_id": record.fault_id,
+        "override_id": record.override_id,
         "duration_ms": round(record.duration_sec * 1000, 3),
         "headers": headers,
     }
+    if record.reason is not None:
+        entry["reason"] = record.reason
     if record.body is not None:
         entry["body"] = record.body.decode("utf-8", "replace")
     return entry

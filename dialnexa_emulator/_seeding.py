@@ -8,26 +8,27 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from dialnexa_emulator._clock import iso, parse_iso
+from dialnexa_emulator._calls import new_call
+from dialnexa_emulator._clock import (
+    EARLIEST,
+    ClockRangeError,
+    allowed_range,
+    check_in_range,
+    iso,
+    parse_iso,
+)
 from dialnexa_emulator._errors import ApiError
-from dialnexa_emulator._lifecycle import plan_reaching, transcript
-from dialnexa_emulator._store import CallRecord
+from dialnexa_emulator._lifecycle import plan_reaching
 
 if TYPE_CHECKING:
     from dialnexa_emulator._config import EmulatorConfig, Workspace
+    from dialnexa_emulator._store import CallRecord
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class SeedError(ValueError):
     """An entry that cannot be seeded; the message names it (`calls[2]`)."""
-
-
-def with_text_times(entry: Any) -> Any:
-    """An entry with a `created_at` datetime (TOML's own, or Python's) as RFC 3339 text."""
-    if isinstance(entry, Mapping) and isinstance(entry.get("created_at"), datetime):
-        return {**entry, "created_at": entry["created_at"].isoformat()}
-    return entry
 
 
 def seed_calls(
@@ -75,40 +76,45 @@ def _calls_of(
     count = int(entry.get("count", 1))
     every = timedelta(milliseconds=round(entry.get("every_sec", 60) * 1000))
 
-    # How long after its creation a call reaches `status`.
+    # How long after its creation a call reaches `status`, and its entry's last call after its
+    # first. Compared as spans: a datetime past either end of its range would be an OverflowError.
     reached_after = plan_reaching(status, _EPOCH, talk_sec, config.timing).timeline[-1][0] - _EPOCH
+    span = (count - 1) * every + reached_after
     if "created_at" in entry:
-        first = parse_iso(entry["created_at"])
-    else:
-        first = now - reached_after - (count - 1) * every
-    first = first.replace(microsecond=first.microsecond // 1000 * 1000)  # DialNexa's precision
-    last_reached = first + (count - 1) * every + reached_after
-    if last_reached > now:
+        try:
+            field = f"{where}.created_at"
+            first = check_in_range(parse_iso(entry["created_at"], field), field)
+        except ClockRangeError as exc:
+            raise SeedError(str(exc)) from None
+    elif span > now - EARLIEST:
         raise SeedError(
-            f"{where}: its last call would be {status} only at {iso(last_reached)}, after the "
+            f"{where}: its first call would be created before {iso(EARLIEST)} (the emulator's "
+            f"clock stays {allowed_range()}); seed fewer calls, closer together"
+        )
+    else:
+        first = now - span
+    first = first.replace(microsecond=first.microsecond // 1000 * 1000)  # DialNexa's precision
+    if span > now - first:
+        last = iso(first + span) if span <= datetime.max.replace(tzinfo=UTC) - first else "9999"
+        raise SeedError(
+            f"{where}: its last call would be {status} only at {last}, after the "
             f"emulator's clock ({iso(now)}); create them earlier or move the clock"
         )
 
     metadata = entry.get("metadata", {})
-    said = transcript(agent.greeting, metadata) if status == "completed" else None
-    calls = []
-    for n in range(count):
-        plan = plan_reaching(status, first + n * every, talk_sec, config.timing)
-        calls.append(
-            CallRecord(
-                id=new_id(),
-                workspace_id=workspace.id,
-                agent_id=agent.id,
-                agent_version_number=version,
-                to_phone_number=to_number,
-                from_phone_number=from_number,
-                metadata=metadata,
-                timeline=plan.timeline,
-                duration_sec=plan.duration_sec,
-                transcript=said,
-            )
+    return [
+        new_call(
+            new_id(),
+            workspace=workspace,
+            agent=agent,
+            version=version,
+            to_phone_number=to_number,
+            from_phone_number=from_number,
+            metadata=metadata,
+            plan=plan_reaching(status, first + n * every, talk_sec, config.timing),
         )
-    return calls
+        for n in range(count)
+    ]
 
 
 def _workspace(where: str, entry: Mapping[str, Any], config: EmulatorConfig) -> Workspace:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.types import Receive, Scope
 
-from dialnexa_emulator._calls import call_json, place_call
+from dialnexa_emulator._calls import call_json
 from dialnexa_emulator._config import Workspace
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._spec import Operation
@@ -45,7 +45,7 @@ async def create_call(ctx: Context) -> tuple[int, Any]:
     body = await read_json_body(ctx.scope, ctx.receive)
     ctx.operation.check_body(body)
     assert isinstance(body, dict)  # the schema says it is an object
-    call = place_call(ctx.emulator, ctx.workspace, body, ctx.now)
+    call = ctx.emulator.place_call(ctx.workspace, body, ctx.now)
     return 201, call_json(call, ctx.now)
 
 
@@ -64,15 +64,21 @@ async def get_call(ctx: Context) -> tuple[int, Any]:
 async def list_calls(ctx: Context) -> tuple[int, Any]:
     assert ctx.operation.query is not None
     params = ctx.operation.query.parse(ctx.request.query_params.multi_items())
-    calls = ctx.emulator.store.newest_first(
-        ctx.workspace.id, agent_id=params["agent_id"], to_phone_number=params["to_phone_number"]
-    )
-    if params["status"]:
-        wanted = set(params["status"])
-        calls = (call for call in calls if call.status_at(ctx.now) in wanted)
-    start = (params["page"] - 1) * params["limit"]
-    page = islice(calls, start, start + params["limit"])
-    return 200, [call_json(call, ctx.now) for call in page]
+    store = ctx.emulator.store
+    skip = (params["page"] - 1) * params["limit"]
+    filters = {"agent_id": params["agent_id"], "to_phone_number": params["to_phone_number"]}
+    if not params["status"]:
+        # Read by position from an index: a deep page costs what the first one does.
+        page = store.page(ctx.workspace.id, **filters, skip=skip, limit=params["limit"])
+        return 200, [call_json(call, ctx.now) for call in page]
+    # A call's status is a function of the clock, so no index holds it: calls are read, newest
+    # first, until the page is full (docs/emulator.md: cost grows with the calls skipped).
+    wanted = set(params["status"])
+    calls = store.newest_first(ctx.workspace.id, **filters)
+    matching = (call for call in calls if call.status_at(ctx.now) in wanted)
+    return 200, [
+        call_json(call, ctx.now) for call in islice(matching, skip, skip + params["limit"])
+    ]
 
 
 HANDLERS: dict[str, Handler] = {

@@ -71,7 +71,9 @@ def test_bad_clock_moves_are_400(control: httpx.Client, body: dict[str, Any], me
 def test_control_bodies_must_be_json(control: httpx.Client) -> None:
     response = control.post("/clock/advance", content=b"seconds=5")
 
-    assert error_message(response, 400) == "Content-Type must be application/json"
+    assert error_message(response, 415) == (
+        "A body sent to the control plane needs Content-Type: application/json"
+    )
 
 
 def test_wrong_methods_get_the_envelope(control: httpx.Client) -> None:
@@ -296,7 +298,7 @@ class TestWallets:
         assert error_message(response, 400) == "balance must not be less than 0"
 
     def test_the_python_handle_sets_it_exactly(self, emulator: Emulator) -> None:
-        emulator.set_balance("default", 0.1)
+        emulator.set_balance(0.1, workspace_id="default")
 
         assert emulator.balance("default") == Decimal("0.1")
 
