@@ -68,6 +68,7 @@ SLOW_MODULES = frozenset(
         "tests/spec_diff/test_next_steps.py",
         "tests/test_api_reference.py",
         "tests/contract/test_catches_deviations.py",
+        "tests/contract/test_cross_rules.py",
         "tests/contract/test_live_verdicts.py",
         "tests/contract/test_live_safety.py",
         "tests/contract/test_webhooks_live.py",
