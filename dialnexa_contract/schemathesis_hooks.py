@@ -9,8 +9,9 @@ from dialnexa_contract import _cross_checks as cross_checks
 from dialnexa_contract import _domain_checks as domain_checks
 from dialnexa_contract import _prose_checks as prose_checks
 from dialnexa_contract import _rate_limit_answers as rate_limit_answers
+from dialnexa_contract import _time_checks as time_checks
 from dialnexa_contract._phone_numbers import register_formats
 
 register_formats()
 
-__all__ = ["cross_checks", "domain_checks", "prose_checks", "rate_limit_answers"]
+__all__ = ["cross_checks", "domain_checks", "prose_checks", "rate_limit_answers", "time_checks"]

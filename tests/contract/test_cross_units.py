@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialnexa_contract._cross_checks import _precision_sec, creation_disagreements
+from dialnexa_contract._cross_checks import creation_disagreements
 from dialnexa_contract._rate_limit_answers import rate_limited_problems
 from dialnexa_contract._run_state import CreatedCall
+from dialnexa_contract._time_checks import _precision_sec
 
 INSTANTS = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)

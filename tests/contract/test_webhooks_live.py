@@ -21,7 +21,7 @@ def test_a_live_server_without_a_receiver_address_skips_webhooks_and_says_why() 
     assert run.returncode == 0, run.output
     assert "did not run:" in run.output
     assert "webhooks of a live server need --webhook-url" in run.output
-    assert "4 skipped" in run.output
+    assert "5 skipped" in run.output
 
 
 def test_a_live_server_delivering_to_the_given_address_is_checked() -> None:
