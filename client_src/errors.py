@@ -1,8 +1,3 @@
-{#- Overridden: the generator's only exception is UnexpectedStatus. Callers need one type per status
-    they act on, DialNexa's parsed envelope and Retry-After, and, for a create (no idempotency key),
-    a way to tell "may have been placed" from "never sent". Uses the spec's `Error` schema, imported on
-    first need (it brings the models' module), so that importing the errors stays cheap. Also: the error the
-    DialNexa facade raises without an API key, and the one calls.wait raises at its deadline. -#}
 """The exceptions this client raises, and what each failure means for retrying.
 
     DialNexaError

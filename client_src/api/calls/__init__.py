@@ -1,9 +1,3 @@
-{#- Overridden: the package `api.calls` also ships the reconciliation DialNexa recommends after a create
-    whose outcome is unknown. The generator writes no extra modules, and this is the one file that
-    belongs with createCall and listCalls. Other tags keep the generator's one-line module. -#}
-{% if endpoint_collection.tag != "calls" %}
-""" Contains endpoint functions for accessing the API """
-{% else %}
 """Endpoint functions for calls, and the reconciliation DialNexa recommends after an ambiguous create.
 
 DialNexa has no idempotency key, and a create rings a phone and costs money. So tag each create with a
@@ -46,7 +40,11 @@ def _correlation_id(body: CreateCallRequest, key: str) -> str:
 
 def _match(calls: list[Call], key: str, correlation_id: str) -> Call | None:
     return next(
-        (c for c in calls if not isinstance(c.metadata, Unset) and c.metadata.additional_properties.get(key) == correlation_id),
+        (
+            c
+            for c in calls
+            if not isinstance(c.metadata, Unset) and c.metadata.additional_properties.get(key) == correlation_id
+        ),
         None,
     )
 
@@ -151,4 +149,3 @@ async def create_call_reconciled_async(
         if (call := await find_created_call_async(client=client, body=body, key=key, timeout=timeout)) is None:
             raise
         return call
-{% endif %}

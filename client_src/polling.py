@@ -1,5 +1,3 @@
-{#- Extra module (templates/README.md): the timing of calls.wait, apart from the requests it makes,
-    so that sync and async share it and tests can drive it on a clock of their own. -#}
 """How `calls.wait` paces itself: poll interval, Retry-After, the deadline, and the clock it runs on.
 
 DialNexa asks pollers to wait 5 to 10 seconds between reads of a call; `wait` waits

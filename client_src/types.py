@@ -1,11 +1,8 @@
-{#- Overridden: Response.status_code is a plain int; the generator built HTTPStatus(code), which crashes
-    on 520 or 499. File and Response are stdlib dataclasses: the client does not depend on attrs. -#}
-""" Contains some shared types for properties """
+"""Contains some shared types for properties"""
 
 from collections.abc import Mapping, MutableMapping
-from typing import BinaryIO, Generic, TypeVar, Literal, IO
-
 from dataclasses import dataclass
+from typing import IO, BinaryIO, Generic, Literal, TypeVar
 
 
 class Unset:
@@ -25,16 +22,17 @@ FileTypes = (
 )
 RequestFiles = list[tuple[str, FileTypes]]
 
+
 @dataclass(slots=True)
 class File:
-    """ Contains information for file uploads """
+    """Contains information for file uploads"""
 
     payload: BinaryIO
     file_name: str | None = None
     mime_type: str | None = None
 
     def to_tuple(self) -> FileTypes:
-        """ Return a tuple representation that httpx will accept for multipart/form-data """
+        """Return a tuple representation that httpx will accept for multipart/form-data"""
         return self.file_name, self.payload, self.mime_type
 
 
@@ -43,7 +41,7 @@ T = TypeVar("T")
 
 @dataclass(slots=True)
 class Response(Generic[T]):
-    """ A response from an endpoint """
+    """A response from an endpoint"""
 
     status_code: int
     """Any integer status: proxies send non-standard ones (520, 499) that `http.HTTPStatus` rejects."""

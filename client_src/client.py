@@ -1,11 +1,3 @@
-{#- Overridden: the generator's client waits forever (timeout=None), never retries, writes the token
-    into its shared headers dict (so repr() and every derived client show it), and with_timeout() also
-    changes the client it was called on. This one: a finite default timeout, retries through
-    httpx-retries steered by a RetryPolicy (never re-sending a request that may have arrived unless it
-    is safe), typed transport errors, and a token kept out of repr(). Also: a User-Agent naming the
-    client, Python and httpx versions; `with_call_options` (one call's retries and headers on the same
-    connections, for the DialNexa facade); `close`/`aclose`. Stdlib dataclasses, not attrs (see
-    model.py.jinja). -#}
 import logging
 import random
 import ssl
@@ -21,13 +13,12 @@ import httpx
 
 from . import __version__, errors
 
-
 logger = logging.getLogger(__package__)
 
 _SEND_KWARGS = ("auth", "follow_redirects")  # for httpx.Client.send, not build_request (as httpx-retries)
 
 USER_AGENT = (
-    f"{{ project_name }}/{__version__} python/{sys.version_info.major}.{sys.version_info.minor}"
+    f"dialnexa-client/{__version__} python/{sys.version_info.major}.{sys.version_info.minor}"
     f" httpx/{'.'.join(httpx.__version__.split('.')[:2])}"
 )
 """Sent with every request (unless `headers` set another), so DialNexa can tell which client spoke."""
@@ -222,29 +213,9 @@ async def _aretry(
         failed = response
 
 
-{% macro attributes(name) %}
-    base_url: str
-    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
-    document for the operation (by default they return it with `parsed=None`)."""
-    # Read when the httpx client is made (on first use): change them with the `with_*` methods.
-    cookies: dict[str, str] = field(default_factory=dict, kw_only=True)
-    headers: dict[str, str] = field(default_factory=dict, kw_only=True)
-    # A factory: dataclasses take an unhashable default (httpx.Timeout) for a mutable one.
-    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)
-    verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
-    follow_redirects: bool = field(default=False, kw_only=True)
-    httpx_args: dict[str, Any] = field(default_factory=dict, kw_only=True)
-    retries: RetryPolicy = field(default_factory=RetryPolicy, kw_only=True)
-    """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
-    _client: httpx.Client | None = field(default=None, init=False)
-    _async_client: httpx.AsyncClient | None = field(default=None, init=False)
-    _parent: "{{ name }} | None" = field(default=None, init=False)  # set on views: whose connections
-    _call_headers: dict[str, str] = field(default_factory=dict, init=False)  # added to each request of a view
-{% endmacro %}
-
-{% macro docstring(summary) %}
-    """{{ summary }}
+@dataclass(slots=True)
+class Client:
+    """A client for the API's unauthenticated endpoints.
 
     Keyword arguments:
 
@@ -263,26 +234,42 @@ async def _aretry(
 
         ``raise_on_unexpected_status``: see the attribute.
     """
-{% endmacro %}
 
-{% macro methods(name, auth_header=None) %}
-{% set headers = "{\"User-Agent\": USER_AGENT, **self.headers" + (", " + auth_header if auth_header else "") + "}" %}
-    def with_headers(self, headers: dict[str, str]) -> "{{ name }}":
+    base_url: str
+    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
+    document for the operation (by default they return it with `parsed=None`)."""
+    # Read when the httpx client is made (on first use): change them with the `with_*` methods.
+    cookies: dict[str, str] = field(default_factory=dict, kw_only=True)
+    headers: dict[str, str] = field(default_factory=dict, kw_only=True)
+    # A factory: dataclasses take an unhashable default (httpx.Timeout) for a mutable one.
+    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)
+    verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
+    follow_redirects: bool = field(default=False, kw_only=True)
+    httpx_args: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    retries: RetryPolicy = field(default_factory=RetryPolicy, kw_only=True)
+    """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
+    _client: httpx.Client | None = field(default=None, init=False)
+    _async_client: httpx.AsyncClient | None = field(default=None, init=False)
+    _parent: "Client | None" = field(default=None, init=False)  # set on views: whose connections
+    _call_headers: dict[str, str] = field(default_factory=dict, init=False)  # added to each request of a view
+
+    def with_headers(self, headers: dict[str, str]) -> "Client":
         """A new client like this one with additional headers (this one is left unchanged)."""
         return replace(self, headers={**self.headers, **headers})
 
-    def with_cookies(self, cookies: dict[str, str]) -> "{{ name }}":
+    def with_cookies(self, cookies: dict[str, str]) -> "Client":
         """A new client like this one with additional cookies (this one is left unchanged)."""
         return replace(self, cookies={**self.cookies, **cookies})
 
-    def with_timeout(self, timeout: float | httpx.Timeout) -> "{{ name }}":
+    def with_timeout(self, timeout: float | httpx.Timeout) -> "Client":
         """A new client like this one with another timeout (this one is left unchanged). For a single
         call, pass ``timeout=`` to the operation instead."""
         return replace(self, timeout=timeout)
 
     def with_call_options(
         self, *, retries: RetryPolicy | None = None, headers: Mapping[str, str] | None = None
-    ) -> "{{ name }}":
+    ) -> "Client":
         """A view of this client for some calls: the same connections (this client's), another retry
         policy and/or headers added to every request. The view owns no connections: closing it
         closes nothing, and it stops working once this client is closed."""
@@ -314,7 +301,7 @@ async def _aretry(
             self._client = httpx.Client(
                 base_url=self.base_url,
                 cookies=self.cookies,
-                headers={{ headers }},
+                headers={"User-Agent": USER_AGENT, **self.headers},
                 timeout=self.timeout,
                 verify=self.verify_ssl,
                 follow_redirects=self.follow_redirects,
@@ -322,7 +309,9 @@ async def _aretry(
             )
         return self._client
 
-    def request(self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """Send a request with this client's retry policy; ``kwargs`` go to ``httpx.Client.build_request``.
 
         Raises:
@@ -378,7 +367,7 @@ async def _aretry(
             self._async_client = httpx.AsyncClient(
                 base_url=self.base_url,
                 cookies=self.cookies,
-                headers={{ headers }},
+                headers={"User-Agent": USER_AGENT, **self.headers},
                 timeout=self.timeout,
                 verify=self.verify_ssl,
                 follow_redirects=self.follow_redirects,
@@ -386,7 +375,9 @@ async def _aretry(
             )
         return self._async_client
 
-    async def arequest(self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any) -> httpx.Response:
+    async def arequest(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """Async `request`."""
         if timeout is not None:
             kwargs["timeout"] = _as_timeout(timeout)
@@ -423,19 +414,49 @@ async def _aretry(
     async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
         """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
-{% endmacro %}
-
-@dataclass(slots=True)
-class Client:
-{{ docstring("A client for the API's unauthenticated endpoints.") }}
-{{ attributes("Client") }}
-{{ methods("Client") }}
 
 
 @dataclass(slots=True)
 class AuthenticatedClient:
-{{ docstring("A client that authenticates every request with ``token`` (kept out of repr()).") }}
-{{ attributes("AuthenticatedClient") }}
+    """A client that authenticates every request with ``token`` (kept out of repr()).
+
+    Keyword arguments:
+
+        ``base_url``: the API's base URL, e.g. ``https://api.dialnexa.com/v1``.
+
+        ``timeout``: seconds (or an ``httpx.Timeout``) per request attempt; default `DEFAULT_TIMEOUT`
+        (30 s, 5 s to connect). Every operation also takes ``timeout=`` for one call.
+
+        ``retries``: a `RetryPolicy`; by default reads are retried twice and a create only when it
+        never left.
+
+        ``cookies``, ``headers``, ``verify_ssl``, ``follow_redirects``: as for ``httpx.Client``.
+
+        ``httpx_args``: further arguments for ``httpx.Client`` and ``httpx.AsyncClient``, e.g.
+        ``{"transport": ...}``.
+
+        ``raise_on_unexpected_status``: see the attribute.
+    """
+
+    base_url: str
+    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
+    document for the operation (by default they return it with `parsed=None`)."""
+    # Read when the httpx client is made (on first use): change them with the `with_*` methods.
+    cookies: dict[str, str] = field(default_factory=dict, kw_only=True)
+    headers: dict[str, str] = field(default_factory=dict, kw_only=True)
+    # A factory: dataclasses take an unhashable default (httpx.Timeout) for a mutable one.
+    timeout: float | httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT, kw_only=True)
+    verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
+    follow_redirects: bool = field(default=False, kw_only=True)
+    httpx_args: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    retries: RetryPolicy = field(default_factory=RetryPolicy, kw_only=True)
+    """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
+    _client: httpx.Client | None = field(default=None, init=False)
+    _async_client: httpx.AsyncClient | None = field(default=None, init=False)
+    _parent: "AuthenticatedClient | None" = field(default=None, init=False)  # set on views: whose connections
+    _call_headers: dict[str, str] = field(default_factory=dict, init=False)  # added to each request of a view
+
     token: str = field(repr=False)
     """The API key, `key_id:secret`."""
     prefix: str = "Bearer"
@@ -443,4 +464,171 @@ class AuthenticatedClient:
     auth_header_name: str = "Authorization"
     """The name of the Authorization header"""
 
-{{ methods("AuthenticatedClient", "self.auth_header_name: f\"{self.prefix} {self.token}\" if self.prefix else self.token") }}
+    def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
+        """A new client like this one with additional headers (this one is left unchanged)."""
+        return replace(self, headers={**self.headers, **headers})
+
+    def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
+        """A new client like this one with additional cookies (this one is left unchanged)."""
+        return replace(self, cookies={**self.cookies, **cookies})
+
+    def with_timeout(self, timeout: float | httpx.Timeout) -> "AuthenticatedClient":
+        """A new client like this one with another timeout (this one is left unchanged). For a single
+        call, pass ``timeout=`` to the operation instead."""
+        return replace(self, timeout=timeout)
+
+    def with_call_options(
+        self, *, retries: RetryPolicy | None = None, headers: Mapping[str, str] | None = None
+    ) -> "AuthenticatedClient":
+        """A view of this client for some calls: the same connections (this client's), another retry
+        policy and/or headers added to every request. The view owns no connections: closing it
+        closes nothing, and it stops working once this client is closed."""
+        view = replace(self, retries=self.retries if retries is None else retries)
+        view._parent = self._parent or self
+        view._call_headers = {**self._call_headers, **(headers or {})}
+        return view
+
+    def close(self) -> None:
+        """Close the httpx.Client's connections, if one was made (a view closes nothing)."""
+        if self._parent is None and self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the httpx.AsyncClient's connections, if one was made (a view closes nothing)."""
+        if self._parent is None and self._async_client is not None:
+            await self._async_client.aclose()
+
+    def set_httpx_client(self, client: httpx.Client) -> Self:
+        """Use this httpx.Client; it replaces base_url, cookies, headers (the token too) and timeout."""
+        self._client = client
+        return self
+
+    def get_httpx_client(self) -> httpx.Client:
+        """The underlying httpx.Client, constructed on first use."""
+        if self._parent is not None:
+            return self._parent.get_httpx_client()
+        if self._client is None:
+            self._client = httpx.Client(
+                base_url=self.base_url,
+                cookies=self.cookies,
+                headers={
+                    "User-Agent": USER_AGENT,
+                    **self.headers,
+                    self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
+                },
+                timeout=self.timeout,
+                verify=self.verify_ssl,
+                follow_redirects=self.follow_redirects,
+                **self.httpx_args,
+            )
+        return self._client
+
+    def request(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send a request with this client's retry policy; ``kwargs`` go to ``httpx.Client.build_request``.
+
+        Raises:
+            errors.APIConnectionError: no response arrived (see errors.connection_error).
+        """
+        if timeout is not None:
+            kwargs["timeout"] = _as_timeout(timeout)
+        if self._call_headers:
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._call_headers}
+        client = self.get_httpx_client()
+        send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
+        request = client.build_request(method, url, **kwargs)
+
+        def send(request: httpx.Request) -> httpx.Response:
+            return client.send(request, **send_kwargs)
+
+        # The first attempt goes straight out; the retry loop starts only if the policy retries it.
+        failed: httpx.Response | Exception
+        try:
+            try:
+                response = send(request)
+            except Exception as exc:
+                if not self.retries.should_retry(method, exc, 1):
+                    raise
+                failed = exc
+            else:
+                if not self.retries.should_retry(method, response.status_code, 1):
+                    return response
+                failed = response
+            return _retry(send, request, method, self.retries, failed)
+        except httpx.TransportError as exc:
+            raise errors.connection_error(exc, method) from exc
+
+    def __enter__(self) -> Self:
+        """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
+        self.get_httpx_client().__enter__()
+        return self
+
+    def __exit__(self, *args: Any, **kwargs: Any) -> None:
+        """Exit a context manager for internal httpx.Client (see httpx docs)"""
+        self.get_httpx_client().__exit__(*args, **kwargs)
+
+    def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
+        """Use this httpx.AsyncClient; it replaces base_url, cookies, headers (the token too) and timeout."""
+        self._async_client = async_client
+        return self
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """The underlying httpx.AsyncClient, constructed on first use."""
+        if self._parent is not None:
+            return self._parent.get_async_httpx_client()
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(
+                base_url=self.base_url,
+                cookies=self.cookies,
+                headers={
+                    "User-Agent": USER_AGENT,
+                    **self.headers,
+                    self.auth_header_name: f"{self.prefix} {self.token}" if self.prefix else self.token,
+                },
+                timeout=self.timeout,
+                verify=self.verify_ssl,
+                follow_redirects=self.follow_redirects,
+                **self.httpx_args,
+            )
+        return self._async_client
+
+    async def arequest(
+        self, method: str, url: str, *, timeout: float | httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Async `request`."""
+        if timeout is not None:
+            kwargs["timeout"] = _as_timeout(timeout)
+        if self._call_headers:
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._call_headers}
+        client = self.get_async_httpx_client()
+        send_kwargs = {name: kwargs.pop(name) for name in _SEND_KWARGS if name in kwargs}
+        request = client.build_request(method, url, **kwargs)
+
+        async def send(request: httpx.Request) -> httpx.Response:
+            return await client.send(request, **send_kwargs)
+
+        failed: httpx.Response | Exception
+        try:
+            try:
+                response = await send(request)
+            except Exception as exc:
+                if not self.retries.should_retry(method, exc, 1):
+                    raise
+                failed = exc
+            else:
+                if not self.retries.should_retry(method, response.status_code, 1):
+                    return response
+                failed = response
+            return await _aretry(send, request, method, self.retries, failed)
+        except httpx.TransportError as exc:
+            raise errors.connection_error(exc, method) from exc
+
+    async def __aenter__(self) -> Self:
+        """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
+        await self.get_async_httpx_client().__aenter__()
+        return self
+
+    async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
+        """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
+        await self.get_async_httpx_client().__aexit__(*args, **kwargs)
