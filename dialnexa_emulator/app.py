@@ -73,7 +73,7 @@ async def _no_route(request: Request, exc: Exception) -> Response:
         response = error_response(404, f"Cannot {request.method} {request.url.path}")
     if not request.url.path.startswith(PREFIX + "/"):
         emulator: Emulator = request.app.state.emulator
-        emulator.journal.record(
+        response.headers["X-Request-Id"] = emulator.journal.record(
             request.scope, at=emulator.clock.now(), started=started, status=response.status_code
         )
     return response

@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
+from secrets import token_hex
 from typing import Any, NamedTuple
 
 from starlette.types import Scope
@@ -43,6 +44,7 @@ class _Record(NamedTuple):
     duration_sec: float
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes | None
+    request_id: str
 
 
 class Journal:
@@ -55,6 +57,8 @@ class Journal:
         self._secrets = tuple({s.encode() for s in secrets if s})
         self._records: deque[_Record] = deque(maxlen=size)
         self._ids = itertools.count(1)
+        # Request ids: this process's prefix (several workers never repeat one), then the count.
+        self._request_ids = f"req_{token_hex(4)}"
 
     def redact(self, secret: str) -> None:
         """Replace `secret` too, in what is recorded from now on (a webhook endpoint's, say)."""
@@ -73,8 +77,9 @@ class Journal:
         key_id: str | None = None,
         fault_id: str | None = None,
         body: bytes | None = None,
-    ) -> None:
-        """Keep one request; `started` is its `time.perf_counter()` on arrival."""
+    ) -> str:
+        """Keep one request; `started` is its `time.perf_counter()` on arrival. Returns the
+        request's id, for the answer's `X-Request-Id`."""
         headers = tuple(
             (name, _REDACTED_BYTES if name in _CREDENTIAL_HEADERS else value)
             for name, value in scope["headers"]
@@ -84,9 +89,11 @@ class Journal:
         body = body if self.bodies else None  # a body not kept needs no scrubbing
         if self._secrets:
             headers, path, query, body = self._scrubbed(headers, path, query, body)
+        number = next(self._ids)
+        request_id = f"{self._request_ids}{number:08x}"
         self._records.append(
             _Record(
-                next(self._ids),
+                number,
                 at,
                 scope["method"],
                 path,
@@ -99,8 +106,10 @@ class Journal:
                 time.perf_counter() - started,
                 headers,
                 body,
+                request_id,
             )
         )
+        return request_id
 
     def _scrubbed(
         self,
@@ -140,6 +149,7 @@ def _json(record: _Record) -> dict[str, Any]:
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     entry = {
         "id": record.id,
+        "request_id": record.request_id,
         "at": iso(record.at),
         "method": record.method,
         "path": record.path,

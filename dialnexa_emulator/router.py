@@ -120,7 +120,8 @@ async def serve(
 
     Faults come first: they stand for trouble in front of the API (gateway, overload), which
     strikes whoever calls. Nothing escapes as a bare 500: an unexpected error is logged and
-    answered in DialNexa's envelope. Every request is kept in the journal.
+    answered in DialNexa's envelope. Every request is kept in the journal, and every answer carries
+    the id it is kept under (`X-Request-Id`).
     """
     started = time.perf_counter()
     operation, handler = answer
@@ -167,16 +168,21 @@ async def serve(
         headers = json_head(body, injected.headers)
     elif limit_headers:
         _update(headers, limit_headers)
-    journal.record(
-        scope,
-        at=now or emulator.clock.now(),
-        started=started,
-        status=status,
-        operation=operation.id,
-        workspace_id=key.workspace_id if key else None,
-        key_id=key.id if key else None,
-        fault_id=fault.id if fault else None,
-        body=b"".join(body_chunks) if body_chunks is not None else None,
+    headers.append(  # every answer carries the id it is kept under
+        (
+            b"x-request-id",
+            journal.record(
+                scope,
+                at=now or emulator.clock.now(),
+                started=started,
+                status=status,
+                operation=operation.id,
+                workspace_id=key.workspace_id if key else None,
+                key_id=key.id if key else None,
+                fault_id=fault.id if fault else None,
+                body=b"".join(body_chunks) if body_chunks is not None else None,
+            ).encode(),
+        )
     )
     await send({"type": "http.response.start", "status": status, "headers": headers})
     if after is not None and after.drop_after_commit:

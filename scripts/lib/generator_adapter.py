@@ -18,7 +18,9 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, TemplateError
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class Extras:
     render: Path | None
     copy: Path | None
     ignore: Callable[[Path], bool] = lambda path: False
+
+
+def _fail(message: str) -> NoReturn:
+    """For templates: stop generation with `message`."""
+    raise TemplateError(message)
 
 
 def _problem(error: Any) -> Problem:
@@ -93,6 +100,12 @@ def generate(spec: Path, config: Path, project_dir: Path, extras: Extras) -> Seq
         return [_problem(data)]
     project = KitProject(openapi=data, config=settings, custom_template_path=extras.templates)
     project.env.globals["spec"] = document
+    project.env.globals["fail"] = _fail
+    # The generator's own templates also answer as `generator/<name>`, so that an override can
+    # include the template it wraps (templates/model.py.jinja) instead of copying it.
+    project.env.loader = ChoiceLoader(
+        [project.env.loader, PrefixLoader({"generator": PackageLoader("openapi_python_client")})]
+    )
     # The post-hooks find ruff on PATH only; without it the generator skips formatting (a warning)
     # and the output differs. Put this interpreter's bin directory first.
     bin_dir = str(Path(sys.executable).parent)

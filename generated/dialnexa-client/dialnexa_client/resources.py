@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins  # `list` is a method name below
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -19,7 +20,7 @@ from .models.call_status import CallStatus
 from .models.create_call_request import CreateCallRequest
 from .models.metadata import Metadata
 from .polling import Poll, PollClock, SystemClock, async_advance, on_clock
-from .types import UNSET, Unset
+from .types import UNSET, RawResponse, Unset
 
 if TYPE_CHECKING:
     from ._facade import AsyncDialNexa, DialNexa
@@ -56,6 +57,95 @@ def _create_call_body(
     )
 
 
+class CallsWithRawResponse:
+    """`client.calls.with_raw_response.<method>(...)`: the calls operations, each returning the
+    answer as it came (`types.RawResponse`) for any status: ``status_code``, ``headers``,
+    ``elapsed``, ``request_id``, ``content``, and ``parse()``, which returns what the plain method
+    returns or raises what it raises. Only a request that got no answer raises at once.
+    """
+
+    def __init__(self, owner: DialNexa) -> None:
+        self._owner = owner
+
+    def list(
+        self,
+        *,
+        page: int | Unset = 1,
+        limit: int | Unset = 20,
+        agent_id: str | Unset = UNSET,
+        status: Sequence[str] | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[builtins.list[Call]]:
+        """List calls (ListCalls): `api.calls.list_calls.sync_raw`.
+
+        Enum values may be given as plain strings.
+
+        Raises: see `api.calls.list_calls.sync_raw`.
+        """
+        return list_calls.sync_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            page=page,
+            limit=limit,
+            agent_id=agent_id,
+            status=status if isinstance(status, Unset) else [CallStatus(v) for v in status],
+            to_phone_number=to_phone_number,
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        *,
+        body: CreateCallRequest | None = None,
+        agent_id: str | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        from_phone_number: str | Unset = UNSET,
+        agent_version_number: int | Unset = UNSET,
+        metadata: Metadata | Mapping[str, Any] | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Trigger an outbound call (CreateCall): `api.calls.create_call.sync_raw`.
+
+        Pass the body's fields as keyword arguments (models as plain dicts too), or ``body=``.
+
+        Raises: see `api.calls.create_call.sync_raw`.
+        """
+        return create_call.sync_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            body=_create_call_body(
+                body,
+                agent_id,
+                to_phone_number,
+                from_phone_number,
+                agent_version_number,
+                metadata,
+            ),
+            timeout=timeout,
+        )
+
+    def get(
+        self,
+        call_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Get a call (GetCall): `api.calls.get_call.sync_raw`.
+
+        Raises: see `api.calls.get_call.sync_raw`.
+        """
+        return get_call.sync_raw(
+            call_id,
+            client=self._owner._for_call(retries, extra_headers),
+            timeout=timeout,
+        )
+
+
 class Calls:
     """The calls operations: `client.calls.<method>(...)`.
 
@@ -66,6 +156,11 @@ class Calls:
 
     def __init__(self, owner: DialNexa) -> None:
         self._owner = owner
+
+    @cached_property
+    def with_raw_response(self) -> CallsWithRawResponse:
+        """The same operations, each returning the answer as it came (see `CallsWithRawResponse`)."""
+        return CallsWithRawResponse(self._owner)
 
     def list(
         self,
@@ -266,6 +361,95 @@ class Calls:
         )
 
 
+class AsyncCallsWithRawResponse:
+    """`client.calls.with_raw_response.<method>(...)`: the calls operations, each returning the
+    answer as it came (`types.RawResponse`) for any status: ``status_code``, ``headers``,
+    ``elapsed``, ``request_id``, ``content``, and ``parse()``, which returns what the plain method
+    returns or raises what it raises. Only a request that got no answer raises at once.
+    """
+
+    def __init__(self, owner: AsyncDialNexa) -> None:
+        self._owner = owner
+
+    async def list(
+        self,
+        *,
+        page: int | Unset = 1,
+        limit: int | Unset = 20,
+        agent_id: str | Unset = UNSET,
+        status: Sequence[str] | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[builtins.list[Call]]:
+        """List calls (ListCalls): `api.calls.list_calls.asyncio_raw`.
+
+        Enum values may be given as plain strings.
+
+        Raises: see `api.calls.list_calls.asyncio_raw`.
+        """
+        return await list_calls.asyncio_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            page=page,
+            limit=limit,
+            agent_id=agent_id,
+            status=status if isinstance(status, Unset) else [CallStatus(v) for v in status],
+            to_phone_number=to_phone_number,
+            timeout=timeout,
+        )
+
+    async def create(
+        self,
+        *,
+        body: CreateCallRequest | None = None,
+        agent_id: str | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        from_phone_number: str | Unset = UNSET,
+        agent_version_number: int | Unset = UNSET,
+        metadata: Metadata | Mapping[str, Any] | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Trigger an outbound call (CreateCall): `api.calls.create_call.asyncio_raw`.
+
+        Pass the body's fields as keyword arguments (models as plain dicts too), or ``body=``.
+
+        Raises: see `api.calls.create_call.asyncio_raw`.
+        """
+        return await create_call.asyncio_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            body=_create_call_body(
+                body,
+                agent_id,
+                to_phone_number,
+                from_phone_number,
+                agent_version_number,
+                metadata,
+            ),
+            timeout=timeout,
+        )
+
+    async def get(
+        self,
+        call_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Get a call (GetCall): `api.calls.get_call.asyncio_raw`.
+
+        Raises: see `api.calls.get_call.asyncio_raw`.
+        """
+        return await get_call.asyncio_raw(
+            call_id,
+            client=self._owner._for_call(retries, extra_headers),
+            timeout=timeout,
+        )
+
+
 class AsyncCalls:
     """The calls operations, with await: `client.calls.<method>(...)`.
 
@@ -276,6 +460,11 @@ class AsyncCalls:
 
     def __init__(self, owner: AsyncDialNexa) -> None:
         self._owner = owner
+
+    @cached_property
+    def with_raw_response(self) -> AsyncCallsWithRawResponse:
+        """The same operations, each returning the answer as it came (see `AsyncCallsWithRawResponse`)."""
+        return AsyncCallsWithRawResponse(self._owner)
 
     async def list(
         self,

@@ -6,9 +6,8 @@ request may have been carried out), look the call up with listCalls (`find_creat
 sending it again. `create_call_reconciled` does both.
 """
 
-from dataclasses import replace
-
 import httpx
+from attrs import evolve
 
 from ...client import AuthenticatedClient, Client
 from ...errors import OutcomeUnknownError
@@ -28,7 +27,7 @@ def correlated(body: CreateCallRequest, correlation_id: str, key: str = CORRELAT
     """A copy of `body` whose metadata carries `correlation_id` under `key`. Use a value you store
     before creating (an order id, a uuid4) and never reuse for another call."""
     metadata = {} if isinstance(body.metadata, Unset) else body.metadata.to_dict()
-    return replace(body, metadata=Metadata.from_dict({**metadata, key: correlation_id}))
+    return evolve(body, metadata=Metadata.from_dict({**metadata, key: correlation_id}))
 
 
 def _correlation_id(body: CreateCallRequest, key: str) -> str:
@@ -121,8 +120,9 @@ def create_call_reconciled(
 ) -> Call:
     """createCall, tagged with `correlation_id`; after an unknown outcome, the call if it was placed.
 
-    ``timeout`` applies to each request. It never sends a second create. When the outcome stays unknown (no such call found), it re-raises
-    the errors.OutcomeUnknownError: look again with find_created_call a little later before retrying.
+    ``timeout`` applies to each request. It never sends a second create. When the outcome stays unknown
+    (no such call found), it re-raises the errors.OutcomeUnknownError: look again with find_created_call
+    a little later before retrying.
     """
     body = correlated(body, correlation_id, key)
     try:

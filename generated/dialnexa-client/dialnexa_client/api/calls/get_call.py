@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.call import Call
 from ...models.error import Error
-from ...types import Response
+from ...types import RawResponse, Response, with_request_id
 
 
 def _get_kwargs(
@@ -77,10 +77,12 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Call | Error]:
     try:
-        parsed = _parse_response(client=client, response=response)
-    except (ValueError, KeyError, TypeError):
+        parsed = with_request_id(_parse_response(client=client, response=response), response.headers)
+    except errors.DialNexaError:
+        raise
+    except Exception as exc:  # whatever a parser meets in a body that is not what the spec says
         if response.status_code < 400:
-            raise
+            raise errors.response_validation_error(response, exc) from exc
         parsed = None  # not DialNexa's envelope (a proxy's error page, say); the status still counts
     return Response(
         status_code=response.status_code,
@@ -123,6 +125,30 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def _success(response: Response[Call | Error]) -> Call:
+    """The success model of `response`, or the errors.APIStatusError for its status."""
+    if response.status_code == 200:
+        return cast(Call, response.parsed)
+    raise errors.status_error(response, "GET")
+
+
+def sync_raw(
+    call_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    timeout: float | httpx.Timeout | None = None,
+) -> RawResponse[Call]:
+    """As `sync`, but returns the answer as it came, for any status: status_code, headers, elapsed,
+    request_id, content; its `.parse()` returns what `sync` returns or raises what `sync` raises.
+    Raises only what no answer can give: errors.APIConnectionError (and errors.OutcomeUnknownError
+    with it for a request with side effects)."""
+    kwargs = _get_kwargs(
+        call_id=call_id,
+    )
+    response = client.request(**kwargs, timeout=timeout)
+    return RawResponse(response, lambda answer: _success(_build_response(client=client, response=answer)))
+
+
 def sync(
     call_id: str,
     *,
@@ -152,9 +178,7 @@ def sync(
         client=client,
         timeout=timeout,
     )
-    if response.status_code == 200:
-        return cast(Call, response.parsed)
-    raise errors.status_error(response, "GET")
+    return _success(response)
 
 
 async def asyncio_detailed(
@@ -190,6 +214,20 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
+async def asyncio_raw(
+    call_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    timeout: float | httpx.Timeout | None = None,
+) -> RawResponse[Call]:
+    """Async `sync_raw`."""
+    kwargs = _get_kwargs(
+        call_id=call_id,
+    )
+    response = await client.arequest(**kwargs, timeout=timeout)
+    return RawResponse(response, lambda answer: _success(_build_response(client=client, response=answer)))
+
+
 async def asyncio(
     call_id: str,
     *,
@@ -219,6 +257,4 @@ async def asyncio(
         client=client,
         timeout=timeout,
     )
-    if response.status_code == 200:
-        return cast(Call, response.parsed)
-    raise errors.status_error(response, "GET")
+    return _success(response)
