@@ -103,8 +103,10 @@ def generate(spec: Path, config: Path, project_dir: Path, extras: Extras) -> Seq
     project.env.globals["fail"] = _fail
     # The generator's own templates also answer as `generator/<name>`, so that an override can
     # include the template it wraps (templates/model.py.jinja) instead of copying it.
+    own = project.env.loader
+    assert own is not None
     project.env.loader = ChoiceLoader(
-        [project.env.loader, PrefixLoader({"generator": PackageLoader("openapi_python_client")})]
+        [own, PrefixLoader({"generator": PackageLoader("openapi_python_client")})]
     )
     # The post-hooks find ruff on PATH only; without it the generator skips formatting (a warning)
     # and the output differs. Put this interpreter's bin directory first.
