@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import httpx
 from attrs import define, evolve, field, frozen
@@ -127,34 +127,57 @@ class RetryPolicy:
         return backoff * (1 - self.jitter * rand)
 
 
-class _AttemptsLike(Protocol):
-    """What the retry loop needs of httpx-retries' `Retry` (as steered by a RetryPolicy)."""
+if TYPE_CHECKING:  # a Protocol costs a little to make; only type checkers need it
 
-    url: str
+    class _AttemptsLike(Protocol):
+        """What the retry loop needs of httpx-retries' `Retry` (as steered by a RetryPolicy)."""
 
-    def increment(self) -> "_AttemptsLike": ...
-    def is_exhausted(self) -> bool: ...
-    def is_retryable_exception(self, exception: Exception) -> bool: ...
-    def is_retryable_status_code(self, status_code: int) -> bool: ...
-    def sleep(self, response: httpx.Response | Exception) -> None: ...
-    async def asleep(self, response: httpx.Response | Exception) -> None: ...
+        url: str
+
+        def increment(self) -> "_AttemptsLike": ...
+        def is_exhausted(self) -> bool: ...
+        def is_retryable_exception(self, exception: Exception) -> bool: ...
+        def is_retryable_status_code(self, status_code: int) -> bool: ...
+        def sleep(self, response: httpx.Response | Exception) -> None: ...
+        async def asleep(self, response: httpx.Response | Exception) -> None: ...
 
 
-@frozen
 class RetryEvent:
-    """What `on_retry` hooks get, just before the client waits and sends a request again."""
+    """What `on_retry` hooks get, just before the client waits and sends a request again.
 
-    method: str
-    url: str
-    retry: int
-    """The number of the retry about to be made: 1 for the first."""
-    max_retries: int
-    delay: float
-    """Seconds the client waits first."""
-    status_code: int | None
-    """The status of the answer that is retried, or None after a transport error."""
-    exception: Exception | None
-    """The transport error that is retried, or None after an answer."""
+    Attributes:
+        method, url: the request's.
+        retry: the number of the retry about to be made: 1 for the first.
+        max_retries: the policy's.
+        delay: seconds the client waits first.
+        status_code: the status of the answer that is retried, or None after a transport error.
+        exception: the transport error that is retried, or None after an answer.
+    """
+
+    __slots__ = ("delay", "exception", "max_retries", "method", "retry", "status_code", "url")
+
+    def __init__(  # a plain class, not attrs: made on every import, used only when a retry fires
+        self,
+        *,
+        method: str,
+        url: str,
+        retry: int,
+        max_retries: int,
+        delay: float,
+        status_code: int | None,
+        exception: Exception | None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.retry = retry
+        self.max_retries = max_retries
+        self.delay = delay
+        self.status_code = status_code
+        self.exception = exception
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"RetryEvent({shown})"
 
 
 RetryHook = Callable[[RetryEvent], None]
@@ -163,7 +186,7 @@ ResponseHook = Callable[[httpx.Response], None]
 
 
 @cache
-def _attempts_class() -> Callable[[RetryPolicy, str, "RetryHook | None"], _AttemptsLike]:
+def _attempts_class() -> "Callable[[RetryPolicy, str, RetryHook | None], _AttemptsLike]":
     """httpx-retries' `Retry`, steered by a RetryPolicy; httpx-retries is imported on the first retry
     only (a request that succeeds at once never needs it)."""
     from httpx_retries import Retry  # noqa: PLC0415

@@ -32,19 +32,6 @@ FileTypes = (
 RequestFiles = list[tuple[str, FileTypes]]
 
 
-@define
-class File:
-    """Contains information for file uploads"""
-
-    payload: BinaryIO
-    file_name: str | None = None
-    mime_type: str | None = None
-
-    def to_tuple(self) -> FileTypes:
-        """Return a tuple representation that httpx will accept for multipart/form-data"""
-        return self.file_name, self.payload, self.mime_type
-
-
 T = TypeVar("T")
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id")  # as errors.REQUEST_ID_HEADERS (not imported: cheap)
@@ -138,6 +125,46 @@ def set_fields_repr(self: Any) -> str:
         elif attribute.name != "request_id" and not isinstance(value, Unset):
             shown.append(f"{attribute.name}={value!r}")
     return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _make_file_class() -> type:
+    @define
+    class File:
+        """Contains information for file uploads"""
+
+        payload: BinaryIO
+        file_name: str | None = None
+        mime_type: str | None = None
+
+        def to_tuple(self) -> FileTypes:
+            """Return a tuple representation that httpx will accept for multipart/form-data"""
+            return self.file_name, self.payload, self.mime_type
+
+    File.__module__ = __name__
+    return File
+
+
+if TYPE_CHECKING:
+
+    @define
+    class File:
+        """Contains information for file uploads"""
+
+        payload: BinaryIO
+        file_name: str | None = None
+        mime_type: str | None = None
+
+        def to_tuple(self) -> FileTypes: ...
+
+else:
+
+    def __getattr__(name: str) -> Any:
+        # `File` is made on first use: only multipart bodies need it, and an attrs class costs
+        # a little to make on every import.
+        if name != "File":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()["File"] = cls = _make_file_class()
+        return cls
 
 
 __all__ = ["UNSET", "File", "FileTypes", "RawResponse", "RequestFiles", "Response", "Unset"]

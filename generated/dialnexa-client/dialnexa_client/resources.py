@@ -18,12 +18,12 @@ from .errors import RateLimitError
 from .models.call import Call
 from .models.call_status import CallStatus
 from .models.create_call_request import CreateCallRequest
-from .models.metadata import Metadata
 from .polling import Poll, PollClock, SystemClock, async_advance, on_clock
 from .types import UNSET, RawResponse, Unset
 
 if TYPE_CHECKING:
     from ._facade import AsyncDialNexa, DialNexa
+    from .models.metadata import Metadata
 
 
 def _create_call_body(
@@ -35,6 +35,8 @@ def _create_call_body(
     metadata: Metadata | Mapping[str, Any] | Unset,
 ) -> CreateCallRequest:
     """`body`, or one made of the fields; TypeError for both, or for neither."""
+    from .models.metadata import Metadata  # noqa: PLC0415  (only a body made here needs it)
+
     fields = (
         agent_id,
         to_phone_number,

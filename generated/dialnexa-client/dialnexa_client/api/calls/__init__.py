@@ -13,7 +13,6 @@ from ...client import AuthenticatedClient, Client
 from ...errors import OutcomeUnknownError
 from ...models.call import Call
 from ...models.create_call_request import CreateCallRequest
-from ...models.metadata import Metadata
 from ...types import Unset
 from . import create_call, list_calls
 
@@ -26,6 +25,8 @@ _PAGE = 200  # listCalls' largest page
 def correlated(body: CreateCallRequest, correlation_id: str, key: str = CORRELATION_KEY) -> CreateCallRequest:
     """A copy of `body` whose metadata carries `correlation_id` under `key`. Use a value you store
     before creating (an order id, a uuid4) and never reuse for another call."""
+    from ...models.metadata import Metadata  # noqa: PLC0415  (only a correlated create needs it)
+
     metadata = {} if isinstance(body.metadata, Unset) else body.metadata.to_dict()
     return evolve(body, metadata=Metadata.from_dict({**metadata, key: correlation_id}))
 
