@@ -40,7 +40,7 @@ SECTIONS = ("emulator", "profile", "client", "suite")
 PINNED = (os.cpu_count() or 1) >= 2
 SERVER_CPU = (os.cpu_count() or 1) - 1
 LOAD_CPU = 0
-# The uvicorn settings of dialnexa_emulator/cli.py, so the bare app runs on the same stack.
+# The uvicorn settings of dialnexa_emulator/server/cli.py, so the bare app runs on the same stack.
 UVICORN_FLAGS = (
     *("--host", "127.0.0.1", "--loop", "uvloop", "--http", "httptools", "--lifespan", "off"),
     *("--no-access-log", "--log-level", "warning", "--no-server-header"),

@@ -1,6 +1,10 @@
-"""The DialNexa contract suite: a server and the generated client, property-tested against
-openapi.yaml.
+"""Deprecated alias of `dialnexa_contract`, kept for one minor release."""
 
-Run it with `scripts/contract-test` (see --help), or as a plain pytest suite,
-`pytest contract_tests`, with the settings in the environment (contract_tests/settings.py).
-"""
+import warnings
+
+warnings.warn(
+    "the package 'contract_tests' is now 'dialnexa_contract'; "
+    'set hooks = "dialnexa_contract.schemathesis_hooks" in schemathesis.toml',
+    DeprecationWarning,
+    stacklevel=2,
+)

@@ -1,13 +1,6 @@
-"""Everything schemathesis needs to know about this API beyond openapi.yaml.
+"""Deprecated alias of `dialnexa_contract.schemathesis_hooks`, for schemathesis.toml files that
+still name `contract_tests.schemathesis_hooks`: loads the same formats and checks."""
 
-Named by `hooks` in schemathesis.toml, so both the suite and a bare `schemathesis run` load it:
-the `e164` format (real numbers, not just the pattern's shape), our domain checks and the checks
-of the spec's prose rules.
-"""
+from dialnexa_contract import schemathesis_hooks as _hooks
 
-from contract_tests import domain_checks, prose_checks
-from contract_tests.phone_numbers import register_formats
-
-register_formats()
-
-__all__ = ["domain_checks", "prose_checks"]
+__all__ = ["_hooks"]

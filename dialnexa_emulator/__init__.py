@@ -8,23 +8,35 @@ sync: httpx.Client(transport=SyncASGITransport(app), base_url=...), base URL "ht
 Or `with mock_dialnexa() as emulator:` - any httpx client's requests for api.dialnexa.com reach a
 fresh emulator - and the pytest fixtures `dialnexa_emulator`, `dialnexa_client`,
 `dialnexa_async_client`, `dialnexa_server` (docs/testing-your-code.md).
+
+The package is laid out by audience: the emulator's core is the flat private modules here (no
+Starlette); `web/` is its HTTP layer, `control/` the control plane, `webhooks/` the deliveries,
+`server/` the served process (CLI, state file) and `testing/` the kit's test integration. Every
+name below is imported on first use, so importing the package (as the pytest plugin does at every
+pytest start) costs next to nothing.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .app import create_app
-from .clock import FrozenClock, SystemClock
-from .config import ConfigError, EmulatorConfig, default_config, load_config
-from .emulator import Emulator
-
 if TYPE_CHECKING:
-    from .inprocess import ConnectionDropped, SyncASGITransport
-    from .mock import EmulatorHandle, mock_dialnexa
-    from .webhook_receiver import WebhookReceiver
+    from dialnexa_emulator._clock import FrozenClock, SystemClock
+    from dialnexa_emulator._config import ConfigError, EmulatorConfig, default_config, load_config
+    from dialnexa_emulator._emulator import Emulator
+    from dialnexa_emulator.app import create_app
+    from dialnexa_emulator.testing import (
+        ConnectionDropped,
+        DialNexaMock,
+        EmulatorHandle,
+        SyncASGITransport,
+        WebhookReceiver,
+        mock_dialnexa,
+    )
 
 __all__ = [
     "ConfigError",
     "ConnectionDropped",
+    "DialNexaMock",
     "Emulator",
     "EmulatorConfig",
     "EmulatorHandle",
@@ -38,19 +50,32 @@ __all__ = [
     "mock_dialnexa",
 ]
 
+_HOMES = {
+    "FrozenClock": "dialnexa_emulator._clock",
+    "SystemClock": "dialnexa_emulator._clock",
+    "ConfigError": "dialnexa_emulator._config",
+    "EmulatorConfig": "dialnexa_emulator._config",
+    "default_config": "dialnexa_emulator._config",
+    "load_config": "dialnexa_emulator._config",
+    "Emulator": "dialnexa_emulator._emulator",
+    "create_app": "dialnexa_emulator.app",
+    "ConnectionDropped": "dialnexa_emulator.testing",
+    "DialNexaMock": "dialnexa_emulator.testing",
+    "EmulatorHandle": "dialnexa_emulator.testing",
+    "SyncASGITransport": "dialnexa_emulator.testing",
+    "WebhookReceiver": "dialnexa_emulator.testing",
+    "mock_dialnexa": "dialnexa_emulator.testing",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: httpx takes longer to import than the rest of the emulator.
-    if name in ("ConnectionDropped", "SyncASGITransport"):
-        from . import inprocess  # noqa: PLC0415
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
 
-        return getattr(inprocess, name)
-    if name in ("EmulatorHandle", "mock_dialnexa"):
-        from . import mock  # noqa: PLC0415
 
-        return getattr(mock, name)
-    if name == "WebhookReceiver":
-        from .webhook_receiver import WebhookReceiver  # noqa: PLC0415 - uvicorn, when used
-
-        return WebhookReceiver
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,3 +1,3 @@
-from .cli import main
+from dialnexa_emulator.server.cli import main
 
 raise SystemExit(main())

@@ -10,14 +10,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .clock import Clock, SystemClock
-from .config import EmulatorConfig, default_config
-from .control import PREFIX, control_routes
-from .emulator import Emulator
-from .operations import HANDLERS
-from .responses import error_response
-from .router import ApiPath, EmulatorApp
-from .spec import Operation, SpecError, load_spec
+from dialnexa_emulator._clock import Clock, SystemClock
+from dialnexa_emulator._config import EmulatorConfig, default_config
+from dialnexa_emulator._emulator import Emulator
+from dialnexa_emulator._spec import Operation, SpecError, load_spec
+from dialnexa_emulator.control import PREFIX, control_routes
+from dialnexa_emulator.web._operations import HANDLERS
+from dialnexa_emulator.web._responses import error_response
+from dialnexa_emulator.web._router import ApiPath, EmulatorApp
 
 
 def create_app(

@@ -12,7 +12,7 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from contract_tests.phone_numbers import is_e164
+from dialnexa_contract._phone_numbers import is_e164
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "openapi.yaml"

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import Route
 
-from .handlers import HANDLERS
-from .routing import PREFIX, control_route, described_routes
-from .webhooks import WEBHOOK_HANDLERS
+from dialnexa_emulator.control._handlers import HANDLERS
+from dialnexa_emulator.control._routing import PREFIX, control_route, described_routes
+from dialnexa_emulator.control._webhooks import WEBHOOK_HANDLERS
 
 if TYPE_CHECKING:
-    from ..emulator import Emulator
+    from dialnexa_emulator._emulator import Emulator
 
 __all__ = ["PREFIX", "control_route", "control_routes"]
 

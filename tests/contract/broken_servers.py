@@ -20,12 +20,12 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract_tests.lifecycle import FINAL, IN_FLIGHT
-from contract_tests.prose_checks import NEVER_CONNECTED
-from contract_tests.target import embedded_emulator
+from dialnexa_contract._lifecycle import FINAL, IN_FLIGHT
+from dialnexa_contract._prose_checks import NEVER_CONNECTED
+from dialnexa_contract._target import embedded_emulator
 from dialnexa_emulator import SyncASGITransport
-from dialnexa_emulator import webhook_events as delivery
-from dialnexa_emulator.store import CallRecord
+from dialnexa_emulator._store import CallRecord
+from dialnexa_emulator.webhooks import _events as delivery
 
 DEMO_AUTHORIZATION = b"Bearer kid_demo:sk_demo_secret"
 # Calls every emulator here starts with, one a second: more than two pages of the default 20, to

@@ -1,4 +1,4 @@
-"""Run the contract suite the way a user does (`python -m contract_tests ...` in a subprocess),
+"""Run the contract suite the way a user does (`python -m dialnexa_contract ...` in a subprocess),
 against in-process apps or servers on a free loopback port (`tests.serving.served`)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def run_suite(*args: str, env: dict[str, str] | None = None) -> Run:
         if not name.startswith(("CONTRACT_", "DIALNEXA_"))
     }
     completed = subprocess.run(
-        [sys.executable, "-m", "contract_tests", *args],
+        [sys.executable, "-m", "dialnexa_contract", *args],
         cwd=ROOT,
         env={**environment, **(env or {})},
         capture_output=True,

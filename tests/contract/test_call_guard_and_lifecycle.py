@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from contract_tests.call_guard import UNDIALABLE, CallGuard, is_create
-from contract_tests.lifecycle import transition_error
+from dialnexa_contract._call_guard import UNDIALABLE, CallGuard, is_create
+from dialnexa_contract._lifecycle import transition_error
 
 ALLOWED = "+919876543210"
 

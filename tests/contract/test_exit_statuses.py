@@ -7,8 +7,8 @@ import socket
 import subprocess
 import sys
 
-from contract_tests import cli
-from contract_tests.target import embedded_emulator
+from dialnexa_contract import cli
+from dialnexa_contract._target import embedded_emulator
 from tests.contract.conftest import QUICK, ROOT, run_suite
 from tests.serving import served
 
@@ -64,7 +64,7 @@ def test_a_failure_of_the_suite_itself_exits_6() -> None:
 
 def test_ctrl_c_prints_interrupted_and_exits_130() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "contract_tests", "--seed", "7"],
+        [sys.executable, "-m", "dialnexa_contract", "--seed", "7"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from contract_tests.call_guard import UNDIALABLE
-from contract_tests.target import embedded_emulator
+from dialnexa_contract._call_guard import UNDIALABLE
+from dialnexa_contract._target import embedded_emulator
 from tests.contract.conftest import QUICK, run_suite
 from tests.serving import served
 

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract_tests.gateway import seconds_until_reset
-from contract_tests.run_stats import calls_per_run
+from dialnexa_contract._gateway import seconds_until_reset
+from dialnexa_contract._run_stats import calls_per_run
 from dialnexa_emulator import create_app
-from dialnexa_emulator.config import parse_config
+from dialnexa_emulator._config import parse_config
 from tests.contract import broken_servers
 from tests.contract.conftest import QUICK, Run, run_suite
 from tests.serving import served

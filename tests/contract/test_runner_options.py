@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from contract_tests import cli
-from contract_tests.settings import Settings
+from dialnexa_contract import cli
+from dialnexa_contract._settings import Settings
 from tests.contract.conftest import QUICK, ROOT, run_suite
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import socket
 
 from dialnexa_emulator import create_app, default_config
-from dialnexa_emulator.lifecycle import Timing
+from dialnexa_emulator._lifecycle import Timing
 from tests.contract.conftest import run_suite
 from tests.serving import served
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import yaml
 
-from dialnexa_emulator.cli import banner
-from dialnexa_emulator.config import default_config
+from dialnexa_emulator._config import default_config
+from dialnexa_emulator.server.cli import banner
 
 ROOT = Path(__file__).parents[2]
 STARTUP_TIMEOUT_SEC = 20

@@ -10,9 +10,9 @@ import phonenumbers
 import pytest
 
 from dialnexa_emulator import ConfigError, FrozenClock, create_app, default_config, load_config
-from dialnexa_emulator.config import JournalSettings, parse_config
-from dialnexa_emulator.lifecycle import Timing
-from dialnexa_emulator.telephony import parse_e164
+from dialnexa_emulator._config import JournalSettings, parse_config
+from dialnexa_emulator._lifecycle import Timing
+from dialnexa_emulator._telephony import parse_e164
 from tests.emulator.conftest import api_client
 
 ROOT = Path(__file__).resolve().parents[2]

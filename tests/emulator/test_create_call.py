@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from dialnexa_emulator import Emulator, EmulatorConfig
-from dialnexa_emulator.agents import Agent
+from dialnexa_emulator._agents import Agent
 from tests.emulator.conftest import MINIMAL_REQUEST, error_message, with_default_workspace
 from tests.seed import SEED_REQUEST
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from dialnexa_emulator import Emulator, EmulatorConfig
-from dialnexa_emulator.telephony import Destination, Telephony
+from dialnexa_emulator._telephony import Destination, Telephony
 from tests.emulator.conftest import MINIMAL_REQUEST, error_message, with_default_workspace
 
 ENABLED = {"IN", "US", "GB"}  # the default workspace's destinations

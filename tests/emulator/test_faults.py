@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from dialnexa_emulator import ConnectionDropped, Emulator
-from dialnexa_emulator.faults import FaultError
+from dialnexa_emulator._faults import FaultError
 from tests.emulator.conftest import MINIMAL_REQUEST, error_message
 
 FAULT_MESSAGES = {

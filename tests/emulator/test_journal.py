@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from dialnexa_emulator import Emulator, FrozenClock, SyncASGITransport, create_app
 from dialnexa_emulator import default_config as embedded_default_config
-from dialnexa_emulator.auth import ApiKey
-from dialnexa_emulator.config import JournalSettings
+from dialnexa_emulator._auth import ApiKey
+from dialnexa_emulator._config import JournalSettings
 from tests.emulator.conftest import MINIMAL_REQUEST, api_client
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialnexa_emulator import EmulatorConfig, FrozenClock, default_config
-from dialnexa_emulator.lifecycle import IN_FLIGHT, OUTCOMES, Timing, render
+from dialnexa_emulator._lifecycle import IN_FLIGHT, OUTCOMES, Timing, render
 from tests.emulator.conftest import MINIMAL_REQUEST
 from tests.seed import SEED_REQUEST
 

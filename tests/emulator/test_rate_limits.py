@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from dialnexa_emulator import EmulatorConfig, FrozenClock
-from dialnexa_emulator.auth import ApiKey
-from dialnexa_emulator.ratelimit import RateLimit
+from dialnexa_emulator._auth import ApiKey
+from dialnexa_emulator._ratelimit import RateLimit
 from tests.emulator.conftest import MINIMAL_REQUEST, error_message, with_default_workspace
 
 # The frozen clock starts at 2024-03-01T10:00:00Z.

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialnexa_emulator import create_app
-from dialnexa_emulator.responses import ApiError
-from dialnexa_emulator.spec import SpecError, compile_spec, load_spec
-from dialnexa_emulator.validation import FORMATS, compile_schema
+from dialnexa_emulator._errors import ApiError
+from dialnexa_emulator._spec import SpecError, compile_spec, load_spec
+from dialnexa_emulator._validation import FORMATS, compile_schema
 from tests.emulator.conftest import DEMO_KEY, MINIMAL_REQUEST, SPEC, error_message
 from tests.seed import SEED_REQUEST
 from tests.serving import served

@@ -26,8 +26,8 @@ from dialnexa_emulator import (
     create_app,
     default_config,
 )
-from dialnexa_emulator.config import parse_config
-from dialnexa_emulator.webhooks import RETRY_DELAYS_SEC
+from dialnexa_emulator._config import parse_config
+from dialnexa_emulator.webhooks._delivery import RETRY_DELAYS_SEC
 from tests.emulator.conftest import VALIDATOR_AT, api_client, error_message
 
 SCHEMAS = {

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from dialnexa_emulator import load_config
-from dialnexa_emulator.auth import KeyRing
-from dialnexa_emulator.responses import ApiError
+from dialnexa_emulator._auth import KeyRing
+from dialnexa_emulator._errors import ApiError
 from tests.hardening import raw_http
 from tests.hardening.conftest import CANARY_SECRET, CREATE, FOUR_WORKSPACES, KEYS, bearer
 from tests.hardening.emulator_process import EmulatorProcess

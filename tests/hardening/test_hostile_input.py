@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app, load_config
-from dialnexa_emulator.body import MAX_BODY_BYTES, MAX_DEPTH
-from dialnexa_emulator.http_protocol import MAX_HEAD_BYTES
+from dialnexa_emulator.server._protocol import MAX_HEAD_BYTES
+from dialnexa_emulator.web._body import MAX_BODY_BYTES, MAX_DEPTH
 from tests.hardening import raw_http
 from tests.hardening.conftest import CREATE, FOUR_WORKSPACES, KEYS, assert_envelope, bearer
 from tests.hardening.emulator_process import EmulatorProcess

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dialnexa_emulator.sqlite_state import SqliteStore, StateFile
+from dialnexa_emulator.server._state_file import SqliteStore, StateFile
 from tests.hardening.conftest import CREATE, FOUR_WORKSPACES, bearer
 from tests.hardening.emulator_process import STARTUP_TIMEOUT_SEC, EmulatorProcess
 from tests.hardening.load import DEADLINE_SEC, clients_for, create_body

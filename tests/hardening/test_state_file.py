@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dialnexa_emulator.sqlite_state import SqliteClock, SqliteStore, StateFile, StateFileError
-from dialnexa_emulator.store import CallRecord
+from dialnexa_emulator._store import CallRecord
+from dialnexa_emulator.server._state_file import SqliteClock, SqliteStore, StateFile, StateFileError
 
 BALANCES = {"north": Decimal("1.00"), "east": Decimal("5")}
 START = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dialnexa_emulator.sqlite_state import SqliteStore, StateFile
+from dialnexa_emulator.server._state_file import SqliteStore, StateFile
 from tests.hardening.conftest import FOUR_WORKSPACES, KEYS, bearer
 from tests.hardening.emulator_process import EmulatorProcess
 from tests.hardening.load import (

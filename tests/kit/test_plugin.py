@@ -27,7 +27,7 @@ def test_a_config_file_that_cannot_be_used_fails_the_test_in_one_line(
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*missing.toml: cannot read the config file*"])
     result.stdout.no_fnmatch_line("*Traceback*")
-    result.stdout.no_fnmatch_line("*dialnexa_emulator/config.py*")
+    result.stdout.no_fnmatch_line("*dialnexa_emulator/_config.py*")
 
 
 def test_a_misused_marker_says_how_to_write_it(pytester: pytest.Pytester) -> None:

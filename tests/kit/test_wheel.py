@@ -135,6 +135,6 @@ def test_the_example_suite_passes_on_two_xdist_workers(installed: Installed) -> 
 
 
 def test_the_installed_contract_suite_runs(installed: Installed) -> None:
-    run = installed.run("-m", "contract_tests", "--max-examples", "2")
+    run = installed.run("-m", "dialnexa_contract", "--max-examples", "2")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "conforms" in run.stdout

@@ -1,0 +1,184 @@
+"""The emulator's state, and the Python handle tests hold as `app.state.emulator`."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from dialnexa_emulator._auth import KeyRing
+from dialnexa_emulator._calls import call_ids, call_to_place, held_call_json
+from dialnexa_emulator._clock import Clock, iso, with_text_times
+from dialnexa_emulator._config import ConfigError, EmulatorConfig, Workspace
+from dialnexa_emulator._control_spec import control_plane
+from dialnexa_emulator._errors import ApiError
+from dialnexa_emulator._faults import Faults
+from dialnexa_emulator._journal import Journal
+from dialnexa_emulator._ratelimit import RateLimiter
+from dialnexa_emulator._seeding import SeedError, seed_calls
+from dialnexa_emulator._spec import Spec
+from dialnexa_emulator._store import CallRecord, MemoryStore, Store
+from dialnexa_emulator.webhooks._delivery import Webhooks
+
+ControlPlaneAccess = Literal["anywhere", "loopback", "off"]
+
+
+class Emulator:
+    """Everything a request reads or changes, plus the controls `/_emulator/` exposes over HTTP.
+
+    - `reset()`: forget calls (configured seeds come back), restore balances, rate-limit windows
+      and faults, empty the journal, drop webhook deliveries (configured endpoints stay), rewind
+      the clock.
+    - `clock.advance(seconds)`, `clock.now()`, `set_clock(moment)`: the time calls age by.
+    - `faults.add(operation=..., count=..., status=..., ...)`, `faults.armed()`,
+      `faults.remove(id)`, `faults.clear()`: inject faults.
+    - `journal.entries()`, `journal.clear()`, `journal.bodies`: the requests that arrived.
+    - `calls(...)`: every call held, as JSON; `seed_calls(entries)`: add calls in the past.
+    - `balance(workspace_id)`, `set_balance(workspace_id, amount)`: wallets.
+    - `webhooks`: endpoints, deliveries, `flush()`, delivery faults (docs/webhooks.md).
+    - `control_plane`: who may use `/_emulator/` over HTTP ("anywhere" in process; the CLI
+      narrows it to "loopback").
+    """
+
+    def __init__(self, config: EmulatorConfig, clock: Clock, spec: Spec) -> None:
+        self.config = config
+        self.clock = clock
+        self.spec = spec
+        self.control = control_plane(spec)  # the control plane's own description
+        self.workspaces: dict[str, Workspace] = {w.id: w for w in config.workspaces}
+        keys = [key for w in config.workspaces for key in w.api_keys]
+        self.keys = KeyRing(keys)
+        self.journal = Journal(
+            (key.secret for key in keys), config.journal.size, bodies=config.journal.bodies
+        )
+        self.store: Store = MemoryStore({w.id: w.balance for w in config.workspaces})
+        self.faults = Faults(spec.operations)
+        self.rate_limiter = RateLimiter()
+        self.webhooks = Webhooks(config.workspaces, clock, on_secret=self.journal.redact)
+        self.control_plane: ControlPlaneAccess = "anywhere"
+        self.seed_configured_calls()
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.faults.clear()
+        self.rate_limiter.reset()
+        self.journal.clear()
+        self.webhooks.reset()
+        self.clock.reset()
+        self.seed_configured_calls()
+
+    def seed_configured_calls(self) -> None:
+        """Seed the config's `[[calls]]` (ids `call_seed1`, ... so a store that already holds
+        them, such as a shared state file, keeps them once); ConfigError if they cannot be."""
+        if self.config.calls:
+            numbers = itertools.count(1)
+            try:
+                calls = seed_calls(
+                    self.config.calls,
+                    self.config,
+                    self.clock.now(),
+                    lambda: f"call_seed{next(numbers)}",
+                )
+            except SeedError as exc:
+                raise ConfigError(f"{self.config.source}: {exc}") from None
+            self.store.seed(calls)
+
+    def seed_calls(self, *entries: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Add calls that happened before now, e.g. `seed_calls({"status": "busy", "count": 50})`
+        (entries of the control plane's `SeedCall` shape, `created_at` a datetime or RFC 3339
+        text); the calls as `calls()` shows them, oldest first.
+
+        ApiError (400) says what is wrong with an entry.
+        """
+        if len(entries) == 1 and not isinstance(entries[0], Mapping):
+            _deprecated("seed_calls([...]) with a list", "seed_calls(*entries)")
+            entries = tuple(entries[0])
+        body = {"calls": [with_text_times(entry) for entry in entries]}
+        self.control.operations["seedCalls"].check_body(body)
+        now = self.clock.now()
+        try:
+            calls = seed_calls(body["calls"], self.config, now, call_ids.next)
+        except SeedError as exc:
+            raise ApiError(400, str(exc)) from None
+        self.store.seed(calls)
+        return [held_call_json(call, now) for call in calls]
+
+    def place_call(
+        self, workspace: Workspace, body: Mapping[str, Any], now: datetime
+    ) -> CallRecord:
+        """createCall on a body of the spec's shape: the call placed, charged and announced
+        (ApiError when a rule refuses it, 402 when the wallet cannot pay)."""
+        call = call_to_place(workspace, body, now, self.config)
+        if not self.store.charge_and_add(call, workspace.call_cost):
+            raise ApiError(402, "Insufficient billing wallet balance")
+        self.webhooks.call_created(call)
+        return call
+
+    def calls(
+        self,
+        workspace_id: str | None = None,
+        *,
+        agent_id: str | None = None,
+        status: Sequence[str] = (),
+        to_phone_number: str | None = None,
+    ) -> Iterator[CallRecord]:
+        """Every call held (or one workspace's), newest first, filtered as listCalls filters."""
+        now = self.clock.now()
+        calls = self.store.newest_first(
+            workspace_id, agent_id=agent_id, to_phone_number=to_phone_number
+        )
+        wanted = set(status)
+        return (call for call in calls if not wanted or call.status_at(now) in wanted)
+
+    def set_clock(self, moment: datetime) -> None:
+        """Make it `moment`; ApiError (400) if that is before the newest call was created."""
+        if moment.tzinfo is None:
+            raise ApiError(400, "now must have a time zone offset")
+        newest = next(self.store.newest_first(None), None)
+        if newest is not None and moment < newest.created_at:
+            raise ApiError(
+                400,
+                f"The clock cannot go back past the newest call, {newest.id}, created at "
+                f"{iso(newest.created_at)}",
+            )
+        if moment < self.clock.now():
+            self.rate_limiter.reset()  # windows that began "later" would otherwise last longer
+        self.clock.set(moment)
+
+    def balance(self, workspace_id: str | None = None) -> Decimal:
+        """A workspace's wallet balance (default: the first workspace's)."""
+        return self.store.balance(self._workspace(workspace_id).id)
+
+    def set_balance(
+        self, amount: Decimal | float | str, *old: Any, workspace_id: str | None = None
+    ) -> None:
+        """Set a wallet, e.g. to 0 so the next create is a 402 (default: the first workspace's;
+        a float is read through its text, so 0.1 is exactly 0.1)."""
+        if old:  # 1.x: set_balance(workspace_id, balance)
+            _deprecated(
+                "set_balance(workspace_id, balance)", "set_balance(amount, workspace_id=...)"
+            )
+            workspace_id, amount = str(amount), old[0]
+        value = Decimal(str(amount))
+        if not value.is_finite() or value < 0:
+            raise ApiError(400, "balance must be a finite number, not less than 0")
+        self.store.set_balance(self._workspace(workspace_id).id, value)
+
+    def _workspace(self, workspace_id: str | None) -> Workspace:
+        if workspace_id is None:
+            return self.config.workspaces[0]
+        workspace = self.workspaces.get(workspace_id)
+        if workspace is None:
+            raise ApiError(404, f"Workspace {workspace_id} not found")
+        return workspace
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is deprecated and goes in the next minor release; use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )

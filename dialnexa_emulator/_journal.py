@@ -1,0 +1,167 @@
+"""The request journal: what reached the API, for a test to assert on (like WireMock's).
+
+Recording is on the hot path, so a record is a small tuple appended to a bounded deque; it becomes
+JSON only when read. It never holds a secret: the values of credential headers are replaced
+before they are kept, and so is any configured key's or webhook endpoint's secret wherever else it
+appears (path, query, other headers, a recorded body). Bodies are kept only when asked for
+(`bodies`), since `metadata` may hold personal data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from collections.abc import Iterable, MutableMapping
+from datetime import datetime
+from secrets import token_hex
+from typing import Any, NamedTuple
+
+from dialnexa_emulator._clock import iso
+
+Scope = MutableMapping[str, Any]  # an ASGI scope, named without importing Starlette
+
+REDACTED = "[redacted]"
+_REDACTED_BYTES = REDACTED.encode()
+# Headers whose whole value is a credential.
+_CREDENTIAL_HEADERS = frozenset(
+    {b"authorization", b"proxy-authorization", b"cookie", b"x-api-key", b"api-key"}
+)
+DEFAULT_SIZE = 1000
+
+
+class _Record(NamedTuple):
+    id: int
+    at: datetime
+    method: str
+    path: str
+    query: bytes
+    operation: str | None
+    status: int
+    workspace_id: str | None
+    key_id: str | None
+    fault_id: str | None
+    duration_sec: float
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes | None
+    request_id: str
+
+
+class Journal:
+    """The last `size` requests, oldest first. `bodies`: also keep request bodies."""
+
+    def __init__(
+        self, secrets: Iterable[str], size: int = DEFAULT_SIZE, *, bodies: bool = False
+    ) -> None:
+        self.bodies = bodies
+        self._secrets = tuple({s.encode() for s in secrets if s})
+        self._records: deque[_Record] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        # Request ids: this process's prefix (several workers never repeat one), then the count.
+        self._request_ids = f"req_{token_hex(4)}"
+
+    def redact(self, secret: str) -> None:
+        """Replace `secret` too, in what is recorded from now on (a webhook endpoint's, say)."""
+        if secret and secret.encode() not in self._secrets:
+            self._secrets = (*self._secrets, secret.encode())
+
+    def record(
+        self,
+        scope: Scope,
+        *,
+        at: datetime,
+        started: float,
+        status: int,
+        operation: str | None = None,
+        workspace_id: str | None = None,
+        key_id: str | None = None,
+        fault_id: str | None = None,
+        body: bytes | None = None,
+    ) -> str:
+        """Keep one request; `started` is its `time.perf_counter()` on arrival. Returns the
+        request's id, for the answer's `X-Request-Id`."""
+        headers = tuple(
+            (name, _REDACTED_BYTES if name in _CREDENTIAL_HEADERS else value)
+            for name, value in scope["headers"]
+        )
+        path: str = scope["path"]
+        query: bytes = scope["query_string"]
+        body = body if self.bodies else None  # a body not kept needs no scrubbing
+        if self._secrets:
+            headers, path, query, body = self._scrubbed(headers, path, query, body)
+        number = next(self._ids)
+        request_id = f"{self._request_ids}{number:08x}"
+        self._records.append(
+            _Record(
+                number,
+                at,
+                scope["method"],
+                path,
+                query,
+                operation,
+                status,
+                workspace_id,
+                key_id,
+                fault_id,
+                time.perf_counter() - started,
+                headers,
+                body,
+                request_id,
+            )
+        )
+        return request_id
+
+    def _scrubbed(
+        self,
+        headers: tuple[tuple[bytes, bytes], ...],
+        path: str,
+        query: bytes,
+        body: bytes | None,
+    ) -> tuple[tuple[tuple[bytes, bytes], ...], str, bytes, bytes | None]:
+        """The same, with every configured secret replaced; checked at once, replaced if found."""
+        everything = b"\0".join([path.encode(), query, *(v for _, v in headers), body or b""])
+        for secret in self._secrets:
+            if secret in everything:
+                headers = tuple(
+                    (name, value.replace(secret, _REDACTED_BYTES)) for name, value in headers
+                )
+                path = path.replace(secret.decode(), REDACTED)
+                query = query.replace(secret, _REDACTED_BYTES)
+                body = body.replace(secret, _REDACTED_BYTES) if body is not None else None
+        return headers, path, query, body
+
+    def entries(self, operation: str | None = None) -> list[dict[str, Any]]:
+        """The kept requests as JSON objects, oldest first; only `operation`'s if given."""
+        return [
+            _json(record)
+            for record in self._records
+            if operation is None or record.operation == operation
+        ]
+
+    def clear(self) -> None:
+        self._records.clear()
+
+
+def _json(record: _Record) -> dict[str, Any]:
+    headers: dict[str, str] = {}
+    for name, value in record.headers:
+        key, text = name.decode("latin-1"), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    entry = {
+        "id": record.id,
+        "request_id": record.request_id,
+        "at": iso(record.at),
+        "method": record.method,
+        "path": record.path,
+        "query": record.query.decode("latin-1"),
+        "operation": record.operation,
+        "status": record.status,
+        "workspace_id": record.workspace_id,
+        "key_id": record.key_id,
+        "fault_id": record.fault_id,
+        "duration_ms": round(record.duration_sec * 1000, 3),
+        "headers": headers,
+    }
+    if record.body is not None:
+        entry["body"] = record.body.decode("utf-8", "replace")
+    return entry

@@ -1,0 +1,166 @@
+"""The kit's pytest plugin, registered by installing the kit (entry point `pytest11`).
+
+Fixtures (docs/testing-your-code.md):
+- `dialnexa_emulator`: a fresh in-process emulator per test on a frozen clock, with
+  `mock_dialnexa()` active, so any httpx client for https://api.dialnexa.com reaches it;
+- `dialnexa_client` / `dialnexa_async_client`: `DialNexa` / `AsyncDialNexa` wired to it;
+- `dialnexa_server`: an emulator served over loopback HTTP for the whole session, reset per test;
+- `dialnexa_webhook_receiver`: a loopback webhook receiver registered on `dialnexa_emulator` for
+  every event, empty at the start of each test (docs/webhooks.md);
+- `dialnexa_config`: the config they use, from `@pytest.mark.dialnexa(config="shop.toml")`
+  (relative to the test's file), or None for the built-in one. Override it to choose for a
+  directory.
+
+Heavy imports happen in the fixtures: the plugin loads in every pytest run of the environment.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    import uvicorn
+    from dialnexa_client import AsyncDialNexa, DialNexa
+
+    from dialnexa_emulator.testing._mock import EmulatorHandle
+    from dialnexa_emulator.testing._receiver import WebhookReceiver
+
+_MARKER = "dialnexa(config): the emulator config file (relative to the test's file) for this test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER)
+
+
+@pytest.fixture
+def dialnexa_config(request: pytest.FixtureRequest) -> Path | None:
+    """The config file the closest `dialnexa` marker names; None for the built-in config."""
+    marker = request.node.get_closest_marker("dialnexa")
+    if marker is None:
+        return None
+    if marker.args or set(marker.kwargs) != {"config"}:
+        pytest.fail('use the marker as @pytest.mark.dialnexa(config="file.toml")', pytrace=False)
+    return Path(request.path.parent, marker.kwargs["config"])
+
+
+@pytest.fixture
+def dialnexa_emulator(dialnexa_config: Path | None) -> Iterator[EmulatorHandle]:
+    """A fresh in-process emulator, frozen clock; https://api.dialnexa.com reaches it."""
+    from dialnexa_emulator._config import ConfigError
+    from dialnexa_emulator.testing._mock import mock_dialnexa
+
+    try:
+        mock = mock_dialnexa(dialnexa_config)
+    except ConfigError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with mock as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def dialnexa_client(dialnexa_emulator: EmulatorHandle) -> Iterator[DialNexa]:
+    """`DialNexa`, with the emulator's base URL and key."""
+    from dialnexa_client import DialNexa
+
+    with DialNexa(api_key=dialnexa_emulator.api_key, base_url=dialnexa_emulator.base_url) as client:
+        yield client
+
+
+@pytest.fixture
+def dialnexa_async_client(dialnexa_emulator: EmulatorHandle) -> AsyncDialNexa:
+    """`AsyncDialNexa`, with the emulator's base URL and key. Left open: served in process, it
+    holds no connection, and a sync fixture cannot await `aclose()` on the test's loop."""
+    from dialnexa_client import AsyncDialNexa
+
+    return AsyncDialNexa(api_key=dialnexa_emulator.api_key, base_url=dialnexa_emulator.base_url)
+
+
+@pytest.fixture
+def dialnexa_webhook_receiver(
+    dialnexa_emulator: EmulatorHandle, _dialnexa_webhook_receiver: WebhookReceiver
+) -> WebhookReceiver:
+    """A webhook receiver registered on the test's emulator for every event. It answers 200, or
+    as the app given to `forward_to(app, path)` does; after `dialnexa_emulator.clock.advance(...)`
+    and `dialnexa_emulator.webhooks.flush()`, `deliveries` holds everything sent to it."""
+    _dialnexa_webhook_receiver.clear()
+    dialnexa_emulator.webhooks.add_endpoint(
+        _dialnexa_webhook_receiver.url, _dialnexa_webhook_receiver.secret
+    )
+    return _dialnexa_webhook_receiver
+
+
+@pytest.fixture(scope="session")
+def _dialnexa_webhook_receiver() -> Iterator[WebhookReceiver]:
+    from dialnexa_emulator.testing._receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def dialnexa_server(dialnexa_config: Path | None, _dialnexa_servers: _Servers) -> EmulatorHandle:
+    """The session's served emulator for this config, reset for the test."""
+    server = _dialnexa_servers.get(dialnexa_config)
+    server.reset()
+    return server
+
+
+@pytest.fixture(scope="session")
+def _dialnexa_servers() -> Iterator[_Servers]:
+    servers = _Servers()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+class _Servers:
+    """One emulator served on a free loopback port per config file, each in its own thread."""
+
+    def __init__(self) -> None:
+        self._running: dict[Path | None, tuple[EmulatorHandle, uvicorn.Server, threading.Thread]]
+        self._running = {}
+
+    def get(self, config: Path | None) -> EmulatorHandle:
+        if config not in self._running:
+            self._running[config] = self._start(config)
+        return self._running[config][0]
+
+    def _start(
+        self, config: Path | None
+    ) -> tuple[EmulatorHandle, uvicorn.Server, threading.Thread]:
+        import uvicorn
+
+        from dialnexa_emulator._config import ConfigError
+        from dialnexa_emulator.testing._mock import EmulatorHandle, emulator_app
+
+        try:
+            app = emulator_app(config)
+        except ConfigError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        app.state.emulator.control_plane = "loopback"
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        host, port = sock.getsockname()
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="dialnexa-server", daemon=True
+        )
+        thread.start()
+        while not server.started:
+            if not thread.is_alive():
+                pytest.fail("the DialNexa emulator's server did not start", pytrace=False)
+            thread.join(0.01)
+        return EmulatorHandle(app, f"http://{host}:{port}/v1"), server, thread
+
+    def stop(self) -> None:
+        for _, server, _ in self._running.values():
+            server.should_exit = True
+        for _, _, thread in self._running.values():
+            thread.join(10)

@@ -1,0 +1,240 @@
+"""The spec's operations answered straight from ASGI, in front of Starlette.
+
+A request to one of the spec's operations (GET, HEAD or POST on a path the spec lists, on the
+method it lists) is matched here with one dict lookup or Starlette's own compiled path regex and
+answered with raw ASGI messages: no routing over every route, no middleware stack, no `Response`
+objects. Everything else (the control plane, 404s, 405s with their `Allow` header, an app mounted
+under a `root_path`) goes through Starlette as before, and answers the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.convertors import Convertor
+from starlette.requests import ClientDisconnect
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from dialnexa_emulator._auth import ApiKey
+from dialnexa_emulator._emulator import Emulator
+from dialnexa_emulator._errors import ApiError, dump_json, envelope
+from dialnexa_emulator._faults import Fault
+from dialnexa_emulator._ratelimit import TOO_MANY_REQUESTS
+from dialnexa_emulator._spec import Operation
+from dialnexa_emulator.web._operations import HANDLERS, Context, Handler
+from dialnexa_emulator.web._responses import RawHeaders, json_head
+
+logger = logging.getLogger("dialnexa_emulator")
+
+_FAULT_MESSAGES = {
+    429: TOO_MANY_REQUESTS,
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+_EMPTY_400: RawHeaders = [(b"content-length", b"0")]
+
+
+class ApiPath:
+    """One spec path: its operations by method (HEAD answers as GET), matched as Starlette would."""
+
+    def __init__(self, emulator: Emulator, path: str, operations: Mapping[str, Operation]) -> None:
+        self.emulator = emulator
+        self.route = Route(path, self, methods=list(operations))
+        self.path_regex: re.Pattern[str] = self.route.path_regex
+        self.convertors: dict[str, Convertor[Any]] = self.route.param_convertors
+        self.operations = {
+            method: (operation, HANDLERS[operation.id]) for method, operation in operations.items()
+        }
+        if "GET" in self.operations:
+            self.operations.setdefault("HEAD", self.operations["GET"])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Reached through Starlette's routing only (the fast path calls `serve` itself)."""
+        await serve(self.emulator, self.operations[scope["method"]], scope, receive, send)
+
+
+class EmulatorApp(Starlette):
+    """Starlette with the spec's operations matched and served before its own routing."""
+
+    def __init__(self, api_paths: list[ApiPath], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._exact = {p.route.path: p for p in api_paths if not p.convertors}
+        self._templated = [p for p in api_paths if p.convertors]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            path: str = scope["path"]
+            api_path = self._exact.get(path)
+            if api_path is not None:
+                found = api_path.operations.get(scope["method"])
+                if found is not None:
+                    scope["app"] = self
+                    scope["path_params"] = {}
+                    await serve(api_path.emulator, found, scope, receive, send)
+                    return
+            else:
+                for api_path in self._templated:
+                    match = api_path.path_regex.match(path)
+                    if match is None:
+                        continue
+                    found = api_path.operations.get(scope["method"])
+                    if found is not None:
+                        convertors = api_path.convertors
+                        scope["app"] = self
+                        scope["path_params"] = {
+                            name: convertors[name].convert(value)
+                            for name, value in match.groupdict().items()
+                        }
+                        await serve(api_path.emulator, found, scope, receive, send)
+                        return
+                    break
+        await super().__call__(scope, receive, send)
+
+
+def _authorization(scope: Scope) -> str | None:
+    """The first Authorization header, as Starlette's `request.headers.get` reads it."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def serve(
+    emulator: Emulator,
+    answer: tuple[Operation, Handler],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Answer one API request: faults, then auth, rate limit and the operation's own rules.
+
+    Faults come first: they stand for trouble in front of the API (gateway, overload), which
+    strikes whoever calls. Nothing escapes as a bare 500: an unexpected error is logged and
+    answered in DialNexa's envelope. Every request is kept in the journal, and every answer carries
+    the id it is kept under (`X-Request-Id`).
+    """
+    started = time.perf_counter()
+    operation, handler = answer
+    fault = emulator.faults.take(operation.id)
+    journal = emulator.journal
+    body_chunks: list[bytes] | None = None
+    if journal.bodies:
+        body_chunks = []
+        receive = _recording(receive, body_chunks)
+    limit_headers: dict[str, str] | None = None
+    key: ApiKey | None = None
+    now: datetime | None = None
+    after = fault if fault is not None and (fault.after_commit or fault.drop_after_commit) else None
+    try:
+        if fault is not None:
+            await _suffer(fault, operation, emulator.clock.now())
+        key = emulator.keys.authenticate(_authorization(scope))
+        now = emulator.clock.now()
+        if key.rate_limit is not None:
+            limit_headers = emulator.rate_limiter.admit(key.id, key.rate_limit, now.timestamp())
+        workspace = emulator.workspaces[key.workspace_id]
+        status, content = await handler(
+            Context(scope, receive, operation, emulator, workspace, now)
+        )
+        body = dump_json(content)
+        headers = json_head(body)
+    except ApiError as error:
+        status = error.status
+        body = dump_json(envelope(status, error.message))
+        headers = json_head(body, error.headers)
+    except ClientDisconnect:
+        # Nobody is left to read it, nor to suffer what a fault does after the answer.
+        status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
+        after = None
+    except Exception:
+        logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
+        status = 500
+        body = dump_json(envelope(500, "Internal server error"))
+        headers = json_head(body)
+    if after is not None and after.after_commit:
+        injected = _fault_error(after, emulator.clock.now())
+        status = injected.status
+        body = dump_json(envelope(status, injected.message))
+        headers = json_head(body, injected.headers)
+    elif limit_headers:
+        _update(headers, limit_headers)
+    headers.append(  # every answer carries the id it is kept under
+        (
+            b"x-request-id",
+            journal.record(
+                scope,
+                at=now or emulator.clock.now(),
+                started=started,
+                status=status,
+                operation=operation.id,
+                workspace_id=key.workspace_id if key else None,
+                key_id=key.id if key else None,
+                fault_id=fault.id if fault else None,
+                body=b"".join(body_chunks) if body_chunks is not None else None,
+            ).encode(),
+        )
+    )
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    if after is not None and after.drop_after_commit:
+        from dialnexa_emulator.web._dropped import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
+
+        raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
+    await send({"type": "http.response.body", "body": body})
+
+
+def _recording(receive: Receive, chunks: list[bytes]) -> Receive:
+    """`receive`, keeping a copy of the body it delivers (for a journal that keeps bodies)."""
+
+    async def receive_and_keep() -> Message:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        return message
+
+    return receive_and_keep
+
+
+def _update(headers: RawHeaders, extra: Mapping[str, str]) -> None:
+    """`MutableHeaders.update`: replace a header of the same name, else append."""
+    for name, value in extra.items():
+        raw_name, raw_value = name.lower().encode("latin-1"), value.encode("latin-1")
+        for i, (existing, _) in enumerate(headers):
+            if existing == raw_name:
+                headers[i] = (raw_name, raw_value)
+                break
+        else:
+            headers.append((raw_name, raw_value))
+
+
+async def _suffer(fault: Fault, operation: Operation, now: datetime) -> None:
+    """What a fault does before the request is handled: wait, and answer unless after_commit."""
+    logger.info("injected fault %s on %s", fault.id, operation.id)
+    if fault.latency_ms:
+        await anyio.sleep(fault.latency_ms / 1000)
+    if fault.status is not None and not fault.after_commit:
+        raise _fault_error(fault, now)
+
+
+def _fault_error(fault: Fault, now: datetime) -> ApiError:
+    assert fault.status is not None
+    headers = {}
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(fault.retry_after)
+    if fault.status == 429:
+        # Not any key's window: the headers the spec requires on a 429, saying "nothing left".
+        retry_after = fault.retry_after if fault.retry_after is not None else 1
+        headers["Retry-After"] = str(retry_after)
+        headers["X-RateLimit-Limit"] = "0"
+        headers["X-RateLimit-Remaining"] = "0"
+        headers["X-RateLimit-Reset"] = str(math.ceil(now.timestamp() + retry_after))
+    return ApiError(fault.status, _FAULT_MESSAGES[fault.status], headers)
