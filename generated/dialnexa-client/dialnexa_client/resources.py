@@ -18,12 +18,12 @@ from .errors import RateLimitError
 from .models.call import Call
 from .models.call_status import CallStatus
 from .models.create_call_request import CreateCallRequest
-from .polling import Poll, PollClock, SystemClock, async_advance, on_clock
 from .types import UNSET, RawResponse, Unset
 
 if TYPE_CHECKING:
     from ._facade import AsyncDialNexa, DialNexa
     from .models.metadata import Metadata
+    from .polling import PollClock
 
 
 def _create_call_body(
@@ -305,6 +305,8 @@ class Calls:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
+        from .polling import Poll, SystemClock, on_clock  # noqa: PLC0415  (only waits need it)
+
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         policy = self._owner.api_client.retries if retries is None else retries
         if clock is not None:
@@ -609,6 +611,8 @@ class AsyncCalls:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
+        from .polling import Poll, SystemClock, async_advance, on_clock  # noqa: PLC0415  (only waits need it)
+
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         sleep = async_advance(clock)
         policy = self._owner.api_client.retries if retries is None else retries
