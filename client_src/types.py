@@ -38,7 +38,19 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id")  # as errors.REQUEST_ID_HEA
 
 
 def _request_id(headers: Mapping[str, str]) -> str | None:
-    return next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
+    """The server's id for the request (`X-Request-Id`, else `Request-Id`), or None. On every answer:
+    an httpx.Headers is scanned once, raw (its lookups decode every header each time)."""
+    raw: list[tuple[bytes, bytes]] | None = getattr(headers, "raw", None)
+    if raw is None:
+        return next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
+    fallback = None
+    for name, value in raw:
+        lowered = name.lower()
+        if lowered == b"x-request-id":
+            return value.decode("latin-1")
+        if lowered == b"request-id" and fallback is None:
+            fallback = value.decode("latin-1")
+    return fallback
 
 
 @define

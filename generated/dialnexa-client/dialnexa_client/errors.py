@@ -50,7 +50,9 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id")
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
     """The server's id for the request (`X-Request-Id`, else `Request-Id`), or None."""
-    return next((headers[h] for h in REQUEST_ID_HEADERS if h in headers), None)
+    from .types import _request_id  # noqa: PLC0415  (types is loaded by then; errors stays import-light)
+
+    return _request_id(headers)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
