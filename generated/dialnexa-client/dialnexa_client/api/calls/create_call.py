@@ -1,13 +1,17 @@
-from typing import Any, cast
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.call import Call
-from ...models.create_call_request import CreateCallRequest
-from ...models.error import Error
 from ...types import RawResponse, Response, with_request_id
+
+if TYPE_CHECKING:
+    from ...models.call import Call
+    from ...models.create_call_request import CreateCallRequest
+    from ...models.error import Error
 
 
 def _get_kwargs(
@@ -31,61 +35,85 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Call | Error | None:
     if response.status_code == 201:
+        from ...models.call import Call  # noqa: PLC0415
+
         response_201 = Call.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 400:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_400 = Error.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_401 = Error.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 402:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_402 = Error.from_dict(response.json())
 
         return response_402
 
     if response.status_code == 403:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_403 = Error.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_404 = Error.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 413:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_413 = Error.from_dict(response.json())
 
         return response_413
 
     if response.status_code == 429:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_429 = Error.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_500 = Error.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 502:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_502 = Error.from_dict(response.json())
 
         return response_502
 
     if response.status_code == 503:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_503 = Error.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_504 = Error.from_dict(response.json())
 
         return response_504
@@ -160,7 +188,7 @@ def sync_detailed(
 def _success(response: Response[Call | Error]) -> Call:
     """The success model of `response`, or the errors.APIStatusError for its status."""
     if response.status_code == 201:
-        return cast(Call, response.parsed)
+        return cast("Call", response.parsed)
     raise errors.status_error(response, "POST")
 
 

@@ -1,13 +1,17 @@
-from typing import Any, cast
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.call import Call
-from ...models.error import Error
 from ...types import RawResponse, Response, with_request_id
+
+if TYPE_CHECKING:
+    from ...models.call import Call
+    from ...models.error import Error
 
 
 def _get_kwargs(
@@ -26,46 +30,64 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Call | Error | None:
     if response.status_code == 200:
+        from ...models.call import Call  # noqa: PLC0415
+
         response_200 = Call.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_400 = Error.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_401 = Error.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_404 = Error.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_429 = Error.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_500 = Error.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 502:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_502 = Error.from_dict(response.json())
 
         return response_502
 
     if response.status_code == 503:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_503 = Error.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_504 = Error.from_dict(response.json())
 
         return response_504
@@ -128,7 +150,7 @@ def sync_detailed(
 def _success(response: Response[Call | Error]) -> Call:
     """The success model of `response`, or the errors.APIStatusError for its status."""
     if response.status_code == 200:
-        return cast(Call, response.parsed)
+        return cast("Call", response.parsed)
     raise errors.status_error(response, "GET")
 
 
