@@ -13,6 +13,7 @@
     │                             content, request_id, field
     ├── OutcomeUnknownError       the request may have been acted on; a create may have placed the call
     ├── WaitTimeoutError          calls.wait gave up at its deadline; `.call` is the last call seen
+    ├── ReconciliationLimitError  find_created_call looked through max_pages pages and found no end
     ├── MissingAPIKeyError        DialNexa() found no API key (argument or DIALNEXA_API_KEY)
     └── InvalidAPIKeyError        DialNexa() was given a key not of the form key_id:secret
 
@@ -190,6 +191,11 @@ class MissingAPIKeyError(DialNexaError):
     """No API key: pass `api_key=` or set the DIALNEXA_API_KEY environment variable."""
 
 
+class ReconciliationLimitError(DialNexaError, LookupError):
+    """`find_created_call` went through `max_pages` full pages without a match or an end: raise
+    `max_pages`, or narrow the search. (A LookupError too, as it was before 2.0.0.)"""
+
+
 class InvalidAPIKeyError(DialNexaError, ValueError):
     """The API key is not of the form `key_id:secret` (the message never shows the key)."""
 
@@ -332,6 +338,7 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReconciliationLimitError",
     "ResponseValidationError",
     "ServerError",
     "ServerOutcomeUnknownError",

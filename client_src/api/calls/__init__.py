@@ -10,7 +10,7 @@ import httpx
 from attrs import evolve
 
 from ...client import AuthenticatedClient, Client
-from ...errors import OutcomeUnknownError
+from ...errors import OutcomeUnknownError, ReconciliationLimitError
 from ...models.call import Call
 from ...models.create_call_request import CreateCallRequest
 from ...types import Unset
@@ -49,8 +49,10 @@ def _match(calls: list[Call], key: str, correlation_id: str) -> Call | None:
     )
 
 
-def _too_many_pages(max_pages: int) -> LookupError:
-    return LookupError(f"no match in the newest {max_pages * _PAGE} calls, and there are more; raise max_pages")
+def _too_many_pages(max_pages: int) -> ReconciliationLimitError:
+    return ReconciliationLimitError(
+        f"no match in the newest {max_pages * _PAGE} calls, and there are more; raise max_pages"
+    )
 
 
 def find_created_call(
@@ -69,7 +71,8 @@ def find_created_call(
 
     Raises:
         ValueError: `body` carries no correlation value.
-        LookupError: `max_pages` full pages went by without a match or an end.
+        errors.ReconciliationLimitError: `max_pages` full pages went by without a match or an end
+            (also a LookupError).
         errors.DialNexaError: listCalls failed.
     """
     correlation_id = _correlation_id(body, key)
