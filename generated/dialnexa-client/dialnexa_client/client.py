@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 import httpx
 from attrs import define, evolve, field, frozen
@@ -348,59 +348,38 @@ def _ensure_elapsed(response: httpx.Response, start: float) -> None:
         response.elapsed = timedelta(seconds=time.perf_counter() - start)
 
 
-@define
-class Client:
-    """A client for the API's unauthenticated endpoints.
+T = TypeVar("T")
 
-    Keyword arguments:
 
-        ``base_url``: the API's base URL, e.g. ``https://api.dialnexa.com/v1``.
+def _evolve(instance: T, **changes: Any) -> T:
+    """attrs.evolve for the attrs classes below, typed through the plain class they share."""
+    copy: T = evolve(cast(Any, instance), **changes)
+    return copy
 
-        ``timeout``: seconds (or an ``httpx.Timeout``) per request attempt; default `DEFAULT_TIMEOUT`
-        (30 s, 5 s to connect). Every operation also takes ``timeout=`` for one call.
 
-        ``retries``: a `RetryPolicy`; by default reads are retried twice and a create only when it
-        never left.
+class _HTTPClient:
+    """What `Client` and `AuthenticatedClient` share: every method (the fields are each class's own,
+    as in the generator's client). Not an attrs class: it costs nothing to make."""
 
-        ``cookies``, ``headers``, ``verify_ssl``, ``follow_redirects``: as for ``httpx.Client``.
-
-        ``httpx_args``: further arguments for the ``httpx.Client`` and ``httpx.AsyncClient`` this
-        client makes, e.g. ``{"transport": ...}``.
-
-        ``http_client``, ``async_http_client``: an ``httpx.Client`` / ``httpx.AsyncClient`` of yours
-        (proxies, mTLS, limits, a transport, event hooks) to send with instead of one made here;
-        ``base_url``, the headers (the token), cookies and ``timeout`` still apply to every request.
-        It is yours: this client never closes it.
-
-        ``on_request``, ``on_response``, ``on_retry``: hooks called with each ``httpx.Request``
-        before it is sent (every attempt), each ``httpx.Response`` once its body is read, and a
-        `RetryEvent` before each retry. What they raise propagates.
-
-        ``raise_on_unexpected_status``: see the attribute.
-    """
-
+    # What the methods use; each attrs class below declares them as fields.
     base_url: str
-    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
-    """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
-    document for the operation (by default they return it with `parsed=None`)."""
-    # Read when the httpx client is made (on first use): change them with the `with_*` methods.
-    cookies: dict[str, str] = field(factory=dict, kw_only=True)
-    headers: dict[str, str] = field(factory=dict, kw_only=True)
-    timeout: float | httpx.Timeout = field(default=DEFAULT_TIMEOUT, kw_only=True)
-    verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
-    follow_redirects: bool = field(default=False, kw_only=True)
-    httpx_args: dict[str, Any] = field(factory=dict, kw_only=True)
-    retries: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
-    """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
-    http_client: httpx.Client | None = field(default=None, kw_only=True, repr=False)
-    async_http_client: httpx.AsyncClient | None = field(default=None, kw_only=True, repr=False)
-    on_request: RequestHook | None = field(default=None, kw_only=True, repr=False)
-    on_response: ResponseHook | None = field(default=None, kw_only=True, repr=False)
-    on_retry: RetryHook | None = field(default=None, kw_only=True, repr=False)
-    _client: httpx.Client | None = field(default=None, init=False, repr=False)
-    _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
-    _parent: "Client | None" = field(default=None, init=False, repr=False)  # set on views: whose connections
-    _call_headers: dict[str, str] = field(factory=dict, init=False, repr=False)  # added to each request of a view
+    raise_on_unexpected_status: bool
+    cookies: dict[str, str]
+    headers: dict[str, str]
+    timeout: float | httpx.Timeout
+    verify_ssl: str | bool | ssl.SSLContext
+    follow_redirects: bool
+    httpx_args: dict[str, Any]
+    retries: RetryPolicy
+    http_client: httpx.Client | None
+    async_http_client: httpx.AsyncClient | None
+    on_request: RequestHook | None
+    on_response: ResponseHook | None
+    on_retry: RetryHook | None
+    _client: httpx.Client | None
+    _async_client: httpx.AsyncClient | None
+    _parent: "_HTTPClient | None"
+    _call_headers: dict[str, str]
 
     def __attrs_post_init__(self) -> None:
         setup_logging()
@@ -411,16 +390,16 @@ class Client:
 
     def with_headers(self, headers: dict[str, str]) -> Self:
         """A new client like this one with additional headers (this one is left unchanged)."""
-        return evolve(self, headers={**self.headers, **headers})
+        return _evolve(self, headers={**self.headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> Self:
         """A new client like this one with additional cookies (this one is left unchanged)."""
-        return evolve(self, cookies={**self.cookies, **cookies})
+        return _evolve(self, cookies={**self.cookies, **cookies})
 
     def with_timeout(self, timeout: float | httpx.Timeout) -> Self:
         """A new client like this one with another timeout (this one is left unchanged). For a single
         call, pass ``timeout=`` to the operation instead."""
-        return evolve(self, timeout=timeout)
+        return _evolve(self, timeout=timeout)
 
     def with_call_options(
         self, *, retries: RetryPolicy | None = None, headers: Mapping[str, str] | None = None
@@ -428,7 +407,7 @@ class Client:
         """A view of this client for some calls: the same connections (this client's), another retry
         policy and/or headers added to every request. The view owns no connections: closing it
         closes nothing, and it stops working once this client is closed."""
-        view = evolve(self, retries=self.retries if retries is None else retries)
+        view = _evolve(self, retries=self.retries if retries is None else retries)
         view._parent = self._parent or self
         view._call_headers = {**self._call_headers, **(headers or {})}
         return view
@@ -623,9 +602,58 @@ class Client:
 
 
 @define
-class AuthenticatedClient(Client):
-    """A client that authenticates every request with ``token`` (kept out of repr()); see `Client`
-    for the keyword arguments."""
+class AuthenticatedClient(_HTTPClient):
+    """A client that authenticates every request with ``token`` (kept out of repr()).
+
+    Keyword arguments:
+
+        ``base_url``: the API's base URL, e.g. ``https://api.dialnexa.com/v1``.
+
+        ``timeout``: seconds (or an ``httpx.Timeout``) per request attempt; default `DEFAULT_TIMEOUT`
+        (30 s, 5 s to connect). Every operation also takes ``timeout=`` for one call.
+
+        ``retries``: a `RetryPolicy`; by default reads are retried twice and a create only when it
+        never left.
+
+        ``cookies``, ``headers``, ``verify_ssl``, ``follow_redirects``: as for ``httpx.Client``.
+
+        ``httpx_args``: further arguments for the ``httpx.Client`` and ``httpx.AsyncClient`` this
+        client makes, e.g. ``{"transport": ...}``.
+
+        ``http_client``, ``async_http_client``: an ``httpx.Client`` / ``httpx.AsyncClient`` of yours
+        (proxies, mTLS, limits, a transport, event hooks) to send with instead of one made here;
+        ``base_url``, the headers (the token), cookies and ``timeout`` still apply to every request.
+        It is yours: this client never closes it.
+
+        ``on_request``, ``on_response``, ``on_retry``: hooks called with each ``httpx.Request``
+        before it is sent (every attempt), each ``httpx.Response`` once its body is read, and a
+        `RetryEvent` before each retry. What they raise propagates.
+
+        ``raise_on_unexpected_status``: see the attribute.
+    """
+
+    base_url: str
+    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    """Whether the `*_detailed` functions raise errors.UnexpectedStatus for a status the spec does not
+    document for the operation (by default they return it with `parsed=None`)."""
+    # Read when the httpx client is made (on first use): change them with the `with_*` methods.
+    cookies: dict[str, str] = field(factory=dict, kw_only=True)
+    headers: dict[str, str] = field(factory=dict, kw_only=True)
+    timeout: float | httpx.Timeout = field(default=DEFAULT_TIMEOUT, kw_only=True)
+    verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True)
+    follow_redirects: bool = field(default=False, kw_only=True)
+    httpx_args: dict[str, Any] = field(factory=dict, kw_only=True)
+    retries: RetryPolicy = field(factory=RetryPolicy, kw_only=True)
+    """When failed requests are sent again; `RetryPolicy(max_retries=0)` turns retries off."""
+    http_client: httpx.Client | None = field(default=None, kw_only=True, repr=False)
+    async_http_client: httpx.AsyncClient | None = field(default=None, kw_only=True, repr=False)
+    on_request: RequestHook | None = field(default=None, kw_only=True, repr=False)
+    on_response: ResponseHook | None = field(default=None, kw_only=True, repr=False)
+    on_retry: RetryHook | None = field(default=None, kw_only=True, repr=False)
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _async_client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+    _parent: "_HTTPClient | None" = field(default=None, init=False, repr=False)  # set on views: whose connections
+    _call_headers: dict[str, str] = field(factory=dict, init=False, repr=False)  # added to each request of a view
 
     token: str = field(repr=False)
     """The API key, `key_id:secret`."""
@@ -637,3 +665,17 @@ class AuthenticatedClient(Client):
     def _default_headers(self) -> dict[str, str]:
         auth = f"{self.prefix} {self.token}" if self.prefix else self.token
         return {**super()._default_headers(), self.auth_header_name: auth}
+
+
+if TYPE_CHECKING:
+    from ._client import Client as Client  # noqa: PLC0414  (re-exported for type checkers)
+else:
+
+    def __getattr__(name: str) -> Any:
+        # `Client` (for endpoints without authentication; DialNexa has none) is made on first use:
+        # an attrs class costs a little to make, and the facade never needs it.
+        if name == "Client":
+            from ._client import Client  # noqa: PLC0415
+
+            return Client
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,15 +6,22 @@ request may have been carried out), look the call up with listCalls (`find_creat
 sending it again. `create_call_reconciled` does both.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import httpx
 from attrs import evolve
 
-from ...client import AuthenticatedClient, Client
 from ...errors import OutcomeUnknownError, ReconciliationLimitError
 from ...models.call import Call
 from ...models.create_call_request import CreateCallRequest
 from ...types import Unset
 from . import create_call, list_calls
+
+if TYPE_CHECKING:
+    from ..._client import Client
+    from ...client import AuthenticatedClient
 
 CORRELATION_KEY = "correlation_id"
 """The metadata key of the correlation value (like all metadata, it is also a prompt variable)."""

@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 from ...types import RawResponse, Response, with_request_id
 
 if TYPE_CHECKING:
+    from ..._client import Client
+    from ...client import AuthenticatedClient
     from ...models.call import Call
     from ...models.create_call_request import CreateCallRequest
     from ...models.error import Error

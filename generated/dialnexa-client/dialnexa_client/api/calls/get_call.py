@@ -6,10 +6,11 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 from ...types import RawResponse, Response, with_request_id
 
 if TYPE_CHECKING:
+    from ..._client import Client
+    from ...client import AuthenticatedClient
     from ...models.call import Call
     from ...models.error import Error
 
