@@ -28,8 +28,12 @@ if TYPE_CHECKING:
         ConnectionDropped,
         DialNexaMock,
         EmulatorHandle,
+        MockSetupError,
+        NeverEndingWait,
+        OverrideError,
         SyncASGITransport,
         WebhookReceiver,
+        current_emulator,
         mock_dialnexa,
     )
 
@@ -41,10 +45,14 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorHandle",
     "FrozenClock",
+    "MockSetupError",
+    "NeverEndingWait",
+    "OverrideError",
     "SyncASGITransport",
     "SystemClock",
     "WebhookReceiver",
     "create_app",
+    "current_emulator",
     "default_config",
     "load_config",
     "mock_dialnexa",
@@ -65,6 +73,10 @@ _HOMES = {
     "SyncASGITransport": "dialnexa_emulator.testing",
     "WebhookReceiver": "dialnexa_emulator.testing",
     "mock_dialnexa": "dialnexa_emulator.testing",
+    "MockSetupError": "dialnexa_emulator.testing",
+    "NeverEndingWait": "dialnexa_emulator.testing",
+    "OverrideError": "dialnexa_emulator.testing",
+    "current_emulator": "dialnexa_emulator.testing",
 }
 
 

@@ -28,6 +28,7 @@ from dialnexa_emulator._auth import ApiKey
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._errors import ApiError, dump_json, envelope
 from dialnexa_emulator._faults import Fault
+from dialnexa_emulator._overrides import Override, OverrideError
 from dialnexa_emulator._ratelimit import TOO_MANY_REQUESTS
 from dialnexa_emulator._spec import Operation
 from dialnexa_emulator.web._operations import HANDLERS, Context, Handler
@@ -43,6 +44,7 @@ _FAULT_MESSAGES = {
     504: "Gateway timeout",
 }
 _EMPTY_400: RawHeaders = [(b"content-length", b"0")]
+_DISCONNECTED = "the client disconnected before its request body was complete"
 
 
 class ApiPath:
@@ -102,6 +104,32 @@ class EmulatorApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
+def _preferred_code(scope: Scope) -> str | None:
+    """The `code` a `Prefer: code=NNN` header asks for (Prism's convention), if any."""
+    for name, value in scope["headers"]:
+        if name == b"prefer":
+            for token in value.decode("latin-1").replace(";", ",").split(","):
+                key, _, wanted = token.strip().partition("=")
+                if key.lower() == "code":
+                    return str(wanted.strip().strip('"'))
+    return None
+
+
+def _override(emulator: Emulator, operation: Operation, scope: Scope) -> Override | None:
+    """The answer a test chose for this request: a `Prefer: code=` header's, or an armed one."""
+    code = _preferred_code(scope)
+    if code is not None:
+        if not code.isdigit():
+            raise ApiError(400, f"Prefer: code={code} is not an HTTP status")
+        try:
+            override = emulator.overrides.answer(operation.id, int(code))
+        except OverrideError as exc:
+            raise ApiError(400, f"Prefer: code={code} cannot be answered: {exc.rule}") from None
+        override.id = "prefer"
+        return override
+    return emulator.overrides.take(operation.id)
+
+
 def _authorization(scope: Scope) -> str | None:
     """The first Authorization header, as Starlette's `request.headers.get` reads it."""
     for name, value in scope["headers"]:
@@ -126,64 +154,61 @@ async def serve(
     """
     started = time.perf_counter()
     operation, handler = answer
-    fault = emulator.faults.take(operation.id)
-    journal = emulator.journal
-    body_chunks: list[bytes] | None = None
-    if journal.bodies:
-        body_chunks = []
-        receive = _recording(receive, body_chunks)
+    fault: Fault | None = None
+    receive, body_chunks = _kept(emulator, receive)
     limit_headers: dict[str, str] | None = None
     key: ApiKey | None = None
     now: datetime | None = None
-    after = fault if fault is not None and (fault.after_commit or fault.drop_after_commit) else None
+    override: Override | None = None
+    reason: str | list[str] | None = None
+    after: Fault | None = None
     try:
+        fault = emulator.faults.take(operation.id)
+        after = fault if fault and (fault.after_commit or fault.drop_after_commit) else None
         if fault is not None:
             await _suffer(fault, operation, emulator.clock.now())
         key = emulator.keys.authenticate(_authorization(scope))
         now = emulator.clock.now()
-        if key.rate_limit is not None:
-            limit_headers = emulator.rate_limiter.admit(key.id, key.rate_limit, now.timestamp())
-        workspace = emulator.workspaces[key.workspace_id]
-        status, content = await handler(
-            Context(scope, receive, operation, emulator, workspace, now)
-        )
-        body = dump_json(content)
-        headers = json_head(body)
+        override = _override(emulator, operation, scope)
+        if override is not None:  # the test's answer, in place of the operation's
+            status, body, headers, reason = await _chosen(override, receive, body_chunks)
+        else:
+            if key.rate_limit is not None:
+                limit_headers = emulator.rate_limiter.admit(key.id, key.rate_limit, now.timestamp())
+            workspace = emulator.workspaces[key.workspace_id]
+            status, content = await handler(
+                Context(scope, receive, operation, emulator, workspace, now)
+            )
+            body = dump_json(content)
+            headers = json_head(body)
     except ApiError as error:
-        status = error.status
-        body = dump_json(envelope(status, error.message))
-        headers = json_head(body, error.headers)
+        status, body, headers, reason = _refusal(error)
     except ClientDisconnect:
         # Nobody is left to read it, nor to suffer what a fault does after the answer.
-        status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
+        status, body, headers, reason = 400, b"", [*_EMPTY_400], _DISCONNECTED  # a copy of head
         after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
-        status = 500
-        body = dump_json(envelope(500, "Internal server error"))
-        headers = json_head(body)
+        status, body, headers, _ = _refusal(ApiError(500, "Internal server error"))
+        reason = "Internal server error (an unexpected error, logged)"
     if after is not None and after.after_commit:
-        injected = _fault_error(after, emulator.clock.now())
-        status = injected.status
-        body = dump_json(envelope(status, injected.message))
-        headers = json_head(body, injected.headers)
+        status, body, headers, reason = _committed_then_failed(after, emulator, scope)
     elif limit_headers:
         _update(headers, limit_headers)
-    headers.append(  # every answer carries the id it is kept under
-        (
-            b"x-request-id",
-            journal.record(
-                scope,
-                at=now or emulator.clock.now(),
-                started=started,
-                status=status,
-                operation=operation.id,
-                workspace_id=key.workspace_id if key else None,
-                key_id=key.id if key else None,
-                fault_id=fault.id if fault else None,
-                body=b"".join(body_chunks) if body_chunks is not None else None,
-            ).encode(),
-        )
+    _record(  # every answer carries the id it is kept under (X-Request-Id)
+        emulator,
+        scope,
+        headers,
+        at=now,
+        started=started,
+        status=status,
+        operation=operation.id,
+        workspace_id=key.workspace_id if key else None,
+        key_id=key.id if key else None,
+        fault_id=fault.id if fault else None,
+        body=b"".join(body_chunks) if body_chunks is not None else None,
+        reason=reason,
+        override_id=override.id if override else None,
     )
     await send({"type": "http.response.start", "status": status, "headers": headers})
     if after is not None and after.drop_after_commit:
@@ -191,6 +216,57 @@ async def serve(
 
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
     await send({"type": "http.response.body", "body": body})
+
+
+Answer = tuple[int, bytes, RawHeaders, str | list[str] | None]  # status, body, head, reason
+
+
+def _committed_then_failed(fault: Fault, emulator: Emulator, scope: Scope) -> Answer:
+    """The answer an after_commit fault puts in place of the real one."""
+    try:
+        return _refusal(_fault_error(fault, emulator.clock.now()))
+    except Exception:
+        logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
+        return _refusal(ApiError(500, "Internal server error"))
+
+
+def _record(
+    emulator: Emulator, scope: Scope, headers: RawHeaders, *, at: datetime | None, **entry: Any
+) -> None:
+    """Keep the request in the journal and add its id to the answer's `headers` (X-Request-Id);
+    a failure loses the record (and the id), never the answer."""
+    try:
+        request_id = emulator.journal.record(scope, at=at or emulator.clock.now(), **entry)
+    except Exception:
+        logger.exception("could not record %s %s in the journal", scope["method"], scope["path"])
+    else:
+        headers.append((b"x-request-id", request_id.encode()))
+
+
+def _refusal(error: ApiError) -> Answer:
+    body = dump_json(envelope(error.status, error.message))
+    return error.status, body, json_head(body, error.headers), error.message
+
+
+async def _chosen(override: Override, receive: Receive, kept: list[bytes] | None) -> Answer:
+    """The answer a test chose; the request body is read first if the journal keeps it."""
+    if kept is not None:
+        while (await receive()).get("more_body", False):
+            pass
+    body = dump_json(override.body)
+    reason = None
+    if override.status >= 400:
+        message = override.body.get("message") if isinstance(override.body, dict) else None
+        reason = message if isinstance(message, (str, list)) else f"answered by {override.id}"
+    return override.status, body, json_head(body, override.headers), reason
+
+
+def _kept(emulator: Emulator, receive: Receive) -> tuple[Receive, list[bytes] | None]:
+    """`receive`, and where the body it delivers is kept when the journal keeps bodies."""
+    if not emulator.journal.bodies:
+        return receive, None
+    chunks: list[bytes] = []
+    return _recording(receive, chunks), chunks
 
 
 def _recording(receive: Receive, chunks: list[bytes]) -> Receive:

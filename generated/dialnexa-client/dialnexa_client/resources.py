@@ -299,14 +299,16 @@ class Calls:
         (default 5, as DialNexa advises; at least 1). A read that fails is retried by the read policy
         (``retries``, default the client's); a 429 that outlasts it is waited out (its Retry-After),
         not raised. ``clock``: a `polling.PollClock` to wait on instead of real time (the emulator's
-        FrozenClock). ``request_timeout``: per read attempt.
+        FrozenClock; by default the one the client's transport offers, `polling.offered_clock`).
+        ``request_timeout``: per read attempt.
 
         Raises:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
-        from .polling import Poll, SystemClock, on_clock  # noqa: PLC0415  (only waits need it)
+        from .polling import Poll, SystemClock, offered_clock, on_clock  # noqa: PLC0415  (only waits need it)
 
+        clock = clock or offered_clock(self._owner.api_client.get_httpx_client())
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         policy = self._owner.api_client.retries if retries is None else retries
         if clock is not None:
@@ -605,14 +607,16 @@ class AsyncCalls:
         (default 5, as DialNexa advises; at least 1). A read that fails is retried by the read policy
         (``retries``, default the client's); a 429 that outlasts it is waited out (its Retry-After),
         not raised. ``clock``: a `polling.PollClock` to wait on instead of real time (the emulator's
-        FrozenClock). ``request_timeout``: per read attempt.
+        FrozenClock; by default the one the client's transport offers, `polling.offered_clock`).
+        ``request_timeout``: per read attempt.
 
         Raises:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
-        from .polling import Poll, SystemClock, async_advance, on_clock  # noqa: PLC0415  (only waits need it)
+        from .polling import Poll, SystemClock, async_advance, offered_clock, on_clock  # noqa: PLC0415  (only waits need it)
 
+        clock = clock or offered_clock(self._owner.api_client.get_async_httpx_client())
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         sleep = async_advance(clock)
         policy = self._owner.api_client.retries if retries is None else retries
