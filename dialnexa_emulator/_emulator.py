@@ -79,6 +79,9 @@ class Emulator:
         self.rate_limiter = RateLimiter()
         self.webhooks = Webhooks(config.workspaces, clock, on_secret=self.journal.redact)
         self.control_plane: ControlPlaneAccess = "anywhere"
+        # Worker processes serving the same state file (the CLI's --workers): with more than
+        # one, what cannot be shared between them is refused rather than done in one.
+        self.workers = 1
         self.control_hosts: frozenset[str] | None = None
         self.control_token: str | None = config.control_plane.token
         self.seed_configured_calls()

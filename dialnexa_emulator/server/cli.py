@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             control_hosts=served_hosts(host, [args.host, *config.control_plane.allow_hosts]),
             control_token=config.control_plane.token,
             server=config.server,
+            workers=args.workers,
         )
         serve(options, sock, args.workers)
     finally:
@@ -227,9 +228,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         type=int,
         default=1,
-        help="serve from this many processes, which share --state (required for more than 1); "
-        "rate-limit windows, armed faults and the request journal stay per process "
-        "(default: %(default)s)",
+        help="serve from this many processes, which share --state (required for more than 1): "
+        "calls, wallets, the clock, faults, the journal and rate-limit windows are one view; "
+        "webhook endpoints come from --config only (default: %(default)s)",
     )
     parser.add_argument(
         "--ready-file",
