@@ -20,9 +20,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from dialnexa_emulator._answers import OffSpecAnswerError
     from dialnexa_emulator._clock import FrozenClock, SystemClock
     from dialnexa_emulator._config import ConfigError, EmulatorConfig, default_config, load_config
     from dialnexa_emulator._emulator import Emulator
+    from dialnexa_emulator._spec import SpecError
     from dialnexa_emulator.testing import (
         ConnectionDropped,
         DialNexaMock,
@@ -41,6 +43,8 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorHandle",
     "FrozenClock",
+    "OffSpecAnswerError",
+    "SpecError",
     "SyncASGITransport",
     "SystemClock",
     "WebhookReceiver",
@@ -51,6 +55,8 @@ __all__ = [
 ]
 
 _HOMES = {
+    "OffSpecAnswerError": "dialnexa_emulator._answers",
+    "SpecError": "dialnexa_emulator._spec",
     "FrozenClock": "dialnexa_emulator._clock",
     "SystemClock": "dialnexa_emulator._clock",
     "ConfigError": "dialnexa_emulator._config",

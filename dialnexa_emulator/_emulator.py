@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from dialnexa_emulator._answers import AnswerCheck, answer_check
 from dialnexa_emulator._auth import KeyRing
 from dialnexa_emulator._calls import call_ids, held_call_json
 from dialnexa_emulator._clock import Clock, iso
@@ -19,10 +20,12 @@ from dialnexa_emulator._journal import Journal
 from dialnexa_emulator._ratelimit import RateLimiter
 from dialnexa_emulator._seeding import SeedError, seed_calls, with_text_times
 from dialnexa_emulator._spec import Spec
+from dialnexa_emulator._spec_check import check_spec
 from dialnexa_emulator._store import CallRecord, MemoryStore, Store
 from dialnexa_emulator.webhooks._delivery import Webhooks
 
 ControlPlaneAccess = Literal["anywhere", "loopback", "off"]
+OffSpecAnswers = Literal["raise", "respond"]
 
 
 class Emulator:
@@ -40,9 +43,13 @@ class Emulator:
     - `webhooks`: endpoints, deliveries, `flush()`, delivery faults (docs/webhooks.md).
     - `control_plane`: who may use `/_emulator/` over HTTP ("anywhere" in process; the CLI
       narrows it to "loopback").
+    - `answer_check`: every answer is validated against the spec (None: not checked);
+      `off_spec_answers`: "raise" an `OffSpecAnswerError` (in process), or "respond" with a 500
+      that says what broke and log it (served with `--check-responses`).
     """
 
     def __init__(self, config: EmulatorConfig, clock: Clock, spec: Spec) -> None:
+        check_spec(spec, config)  # SpecError unless the spec allows everything it can say
         self.config = config
         self.clock = clock
         self.spec = spec
@@ -58,6 +65,8 @@ class Emulator:
         self.rate_limiter = RateLimiter()
         self.webhooks = Webhooks(config.workspaces, clock, on_secret=self.journal.redact)
         self.control_plane: ControlPlaneAccess = "anywhere"
+        self.answer_check: AnswerCheck | None = answer_check(spec)
+        self.off_spec_answers: OffSpecAnswers = "raise"
         self.seed_configured_calls()
 
     def reset(self) -> None:

@@ -28,6 +28,7 @@ class ServeOptions:
     state_file: str | None
     control_plane: ControlPlaneAccess
     spec_file: str | None = None
+    check_responses: bool = False  # validate every answer; an off-spec one becomes a logged 500
 
 
 def build_app(options: ServeOptions) -> Starlette:
@@ -37,6 +38,9 @@ def build_app(options: ServeOptions) -> Starlette:
     app = create_app(config, clock=SqliteClock(state) if state else None, spec=options.spec_file)
     emulator = app.state.emulator
     emulator.control_plane = options.control_plane
+    if not options.check_responses:
+        emulator.answer_check = None
+    emulator.off_spec_answers = "respond"  # a served emulator answers; it cannot raise at a client
     if state is not None:
         emulator.store = SqliteStore(state, {w.id: w.balance for w in config.workspaces})
         emulator.seed_configured_calls()

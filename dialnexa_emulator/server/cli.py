@@ -57,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not at once.
         signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        options = ServeOptions(args.config, args.state, args.control_plane, args.spec)
+        options = ServeOptions(
+            args.config, args.state, args.control_plane, args.spec, args.check_responses
+        )
         serve(options, sock, args.workers)
     finally:
         if ready_file is not None:
@@ -139,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="serve this copy of openapi.yaml instead of the packaged one: its request shapes "
         "and formats are enforced (default: the packaged spec)",
+    )
+    parser.add_argument(
+        "--check-responses",
+        action="store_true",
+        help="validate every answer against the served spec; an answer it does not allow is "
+        "logged and replaced by a 500 whose message names the operation, field and rule",
     )
     parser.add_argument(
         "--control-plane",

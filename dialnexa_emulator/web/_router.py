@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from dialnexa_emulator._answers import OffSpecAnswerError
 from dialnexa_emulator._auth import ApiKey
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._errors import ApiError, dump_json, envelope
@@ -150,24 +151,33 @@ async def serve(
         headers = json_head(body)
     except ApiError as error:
         status = error.status
-        body = dump_json(envelope(status, error.message))
+        content = envelope(status, error.message)
+        body = dump_json(content)
         headers = json_head(body, error.headers)
     except ClientDisconnect:
         # Nobody is left to read it, nor to suffer what a fault does after the answer.
         status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
-        after = None
+        content = after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
         status = 500
-        body = dump_json(envelope(500, "Internal server error"))
+        content = envelope(500, "Internal server error")
+        body = dump_json(content)
         headers = json_head(body)
     if after is not None and after.after_commit:
         injected = _fault_error(after, emulator.clock.now())
         status = injected.status
-        body = dump_json(envelope(status, injected.message))
+        content = envelope(status, injected.message)
+        body = dump_json(content)
         headers = json_head(body, injected.headers)
     elif limit_headers:
         _update(headers, limit_headers)
+    if emulator.answer_check is not None and content is not None:
+        problems = emulator.answer_check.problems(
+            operation.id, status, {n.decode(): v.decode() for n, v in headers}, content
+        )
+        if problems:
+            status, body, headers = _off_spec(emulator, operation, status, problems)
     journal.record(
         scope,
         at=now or emulator.clock.now(),
@@ -185,6 +195,18 @@ async def serve(
 
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
     await send({"type": "http.response.body", "body": body})
+
+
+def _off_spec(
+    emulator: Emulator, operation: Operation, status: int, problems: list[str]
+) -> tuple[int, bytes, RawHeaders]:
+    """Raise the error in process; served, log it and answer a 500 that says what broke."""
+    error = OffSpecAnswerError(operation.id, status, problems)
+    if emulator.off_spec_answers == "raise":
+        raise error
+    logger.error("%s", error)
+    body = dump_json(envelope(500, f"Off-spec answer withheld: {error}"))
+    return 500, body, json_head(body)
 
 
 def _recording(receive: Receive, chunks: list[bytes]) -> Receive:

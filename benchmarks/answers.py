@@ -1,0 +1,187 @@
+"""What holding the emulator to its spec costs: answers validated in process, and the start-up check.
+
+- An in-process createCall (httpx over `SyncASGITransport`, the way fixtures and `mock_dialnexa`
+  reach the emulator) with every answer validated, and with validation off (`check_responses=False`);
+  target: under 1 ms with it on.
+- The validation alone, per answer: a created call, a getCall, a full listCalls page (200 calls),
+  an error envelope.
+- The start-up check (every value the emulator can produce against the spec), uncached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from benchmarks import _common as c
+from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
+from dialnexa_emulator._answers import answer_check
+from dialnexa_emulator._config import default_config
+from dialnexa_emulator._spec import load_spec
+from dialnexa_emulator._spec_check import _problems
+from dialnexa_emulator._vocabulary import vocabulary
+
+NAME = "answers"
+TARGET_MS = 1.0
+
+
+def per_call_us(action: Callable[[], object], calls: int, rounds: int) -> float:
+    """Median over rounds of the mean microseconds per call (a warm-up round is dropped)."""
+    results = []
+    for _ in range(rounds + 1):
+        start = time.perf_counter()
+        for _ in range(calls):
+            action()
+        results.append((time.perf_counter() - start) / calls * 1e6)
+    return c.median(results[1:])
+
+
+def create_call_us(check: bool, calls: int, rounds: int) -> float:
+    app = create_app(clock=FrozenClock(), check_responses=check)
+    client = httpx.Client(
+        transport=SyncASGITransport(app),
+        base_url="http://emulator/v1",
+        headers={"Authorization": f"Bearer {c.API_KEY}"},
+    )
+
+    def create() -> None:
+        response = client.post("/calls", json=c.CREATE_BODY)
+        assert response.status_code == 201, response.text
+
+    with client:
+        return per_call_us(create, calls, rounds)
+
+
+def asgi_create_call_us(check: bool, calls: int, rounds: int) -> float:
+    """The app alone: createCall sent straight to the ASGI app, no HTTP client around it."""
+    app = create_app(clock=FrozenClock(), check_responses=check)
+    body = json.dumps(c.CREATE_BODY).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/calls",
+        "raw_path": b"/v1/calls",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"emulator"),
+            (b"authorization", f"Bearer {c.API_KEY}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 123),
+        "server": ("emulator", 80),
+    }
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    statuses: list[int] = []
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(int(message["status"]))  # type: ignore[call-overload]
+
+    async def rounds_of_calls() -> list[float]:
+        results = []
+        for _ in range(rounds + 1):
+            start = time.perf_counter()
+            for _ in range(calls):
+                await app(dict(scope), receive, send)
+            results.append((time.perf_counter() - start) / calls * 1e6)
+        return results[1:]
+
+    results = asyncio.run(rounds_of_calls())
+    assert set(statuses) == {201}, set(statuses)
+    return c.median(results)
+
+
+def validation_us(calls: int, rounds: int) -> list[tuple[str, float]]:
+    app = create_app(clock=FrozenClock())
+    client = httpx.Client(
+        transport=SyncASGITransport(app),
+        base_url="http://emulator/v1",
+        headers={"Authorization": f"Bearer {c.API_KEY}"},
+    )
+    with client:
+        created = [client.post("/calls", json=c.CREATE_BODY).json() for _ in range(200)]
+    check = answer_check(load_spec())
+    json_head = {"content-type": "application/json"}
+    envelope = {"statusCode": 404, "message": "Call not found", "error": "Not Found"}
+    cases = [
+        ("createCall 201 (a call)", "createCall", 201, created[0]),
+        ("getCall 200 (a call)", "getCall", 200, created[0]),
+        ("listCalls 200 (200 calls)", "listCalls", 200, created),
+        ("getCall 404 (an error envelope)", "getCall", 404, envelope),
+    ]
+    rows = []
+    for label, operation, status, body in cases:
+        assert not check.problems(operation, status, json_head, body)
+        rows.append(
+            (label, per_call_us(lambda: check.problems(operation, status, json_head, body), calls, rounds))
+        )
+    return rows
+
+
+def startup_ms(rounds: int) -> float:
+    spec, words = load_spec(), vocabulary(default_config())
+    return per_call_us(lambda: _problems.__wrapped__(spec, words), 1, rounds) / 1000
+
+
+def report(args: argparse.Namespace, argv: Sequence[str]) -> str:
+    calls = 50 if args.quick else args.calls
+    rounds = 1 if args.quick else args.rounds
+    on = create_call_us(True, calls, rounds)
+    off = create_call_us(False, calls, rounds)
+    app_on = asgi_create_call_us(True, calls, rounds)
+    app_off = asgi_create_call_us(False, calls, rounds)
+    checks = validation_us(calls, rounds)
+    startup = startup_ms(1 if args.quick else 5)
+    versions = c.versions(["httpx", "starlette", "fastjsonschema", "jsonschema"])
+    lines = [
+        c.section_header("The emulator held to its spec", NAME, argv, args.quick, versions),
+        f"### In-process createCall (median of {rounds} round(s) of {calls} calls; "
+        "not pinned, the machine shared)\n",
+        c.table(
+            ["answers", "httpx + SyncASGITransport, µs", "the ASGI app alone, µs"],
+            [
+                ("validated against the spec (the default in process)", f"{on:.0f}",
+                 f"{app_on:.0f}"),
+                ("not validated (`check_responses=False`)", f"{off:.0f}", f"{app_off:.0f}"),
+                ("cost of validation", f"{on - off:+.0f}", f"{app_on - app_off:+.0f}"),
+            ],
+        ),
+        "The first column is what a test pays per createCall through `mock_dialnexa` or the "
+        "fixtures (a sync httpx client, the app on an event loop in another thread); the second "
+        "is the emulator's own share.\n",
+        f"Target: a validated in-process createCall under {TARGET_MS:g} ms. Through httpx: "
+        f"{c.verdict(on / 1000, TARGET_MS, at_least=False)}; the app alone: "
+        f"{c.verdict(app_on / 1000, TARGET_MS, at_least=False)}.\n",
+        "### The validation alone, per answer\n",
+        c.table(["answer", "µs"], [(label, f"{us:.1f}") for label, us in checks]),
+        f"Start-up check (every value the emulator can produce, against the spec; cached per spec "
+        f"and config after the first): {startup:.1f} ms.\n",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = c.parser(NAME, __doc__ or "")
+    parser.add_argument("--calls", type=int, default=2000, help="calls per round (default: 2000)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds (default: 5)")
+    args = parser.parse_args(argv)
+    c.write_section(c.output_path(args), NAME, report(args, argv if argv is not None else sys.argv[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,221 @@
+"""What the emulator can say: every value it can emit, made by its own code, and how to provoke it.
+
+The vocabulary is not a second list beside the code: the bodies in it (`samples`) come from the
+functions that answer requests and build webhook events (`call_json`, `event_body`, `envelope`),
+run on a call of every outcome at every status it passes through. Only the response statuses of
+each operation are a table, kept here beside the rules that answer them. `_spec_check` holds the
+spec being served against it at start-up; the control plane serves it (`GET /_emulator/vocabulary`)
+so a contract run knows what it must observe.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from dialnexa_emulator._calls import call_json
+from dialnexa_emulator._errors import envelope
+from dialnexa_emulator._faults import FAULT_STATUSES
+from dialnexa_emulator._lifecycle import IN_FLIGHT, OUTCOMES, plan_reaching, transcript
+from dialnexa_emulator._store import CallRecord
+from dialnexa_emulator.webhooks._events import due_events, event_body
+
+if TYPE_CHECKING:
+    from dialnexa_emulator._config import EmulatorConfig
+
+_EPOCH = datetime(2024, 3, 1, 10, tzinfo=UTC)
+_ANY_NUMBER = "any other number"
+
+# The statuses each operation answers with, and why. Every operation also answers 401 (no valid
+# key) and the fault statuses (429 also from a key's rate limit, 500 also for a bug).
+_ANSWERS: Mapping[str, Mapping[int, str]] = {
+    "createCall": {
+        201: "a call placed",
+        400: "a body that breaks the schema, or a draft agent version",
+        402: "a wallet that cannot pay for the call",
+        403: "a destination the workspace may not call",
+        404: "an unknown agent, agent version or caller ID",
+        413: "a body over 64 KiB",
+    },
+    "getCall": {200: "a call of the workspace", 400: "a malformed call id", 404: "an unknown call"},
+    "listCalls": {200: "a page of calls", 400: "a malformed query parameter"},
+}
+_EVERY_OPERATION = {401: "a missing or unknown API key"} | {
+    status: f"an injected fault (status {status})" for status in FAULT_STATUSES
+}
+# Headers an answer always carries, by status (any other status: none the spec could require).
+ALWAYS_SENT_HEADERS: Mapping[int, frozenset[str]] = {
+    401: frozenset({"www-authenticate"}),
+    429: frozenset({"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Provoke:
+    """How to make the emulator produce a value: a call to `to_phone_number`, or a seeded call."""
+
+    how: str
+    to_phone_number: str | None = None
+    seeded_status: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "how": self.how,
+            "to_phone_number": self.to_phone_number,
+            "seeded_status": self.seeded_status,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A body the emulator sends: `where` it is sent (`getCall 200`, `call_ended event`)."""
+
+    where: str
+    body: Any
+    provoke: Provoke
+
+
+@dataclass(frozen=True, eq=False)  # by identity: one per config, cached
+class Vocabulary:
+    samples: tuple[Sample, ...]
+    call_statuses: Mapping[str, Provoke]
+    final_statuses: Mapping[str, Provoke]
+    hangup_reasons: Mapping[str, Provoke]
+    webhook_events: Mapping[str, Provoke]
+    responses: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """What `GET /_emulator/vocabulary` answers."""
+
+        def provoked(values: Mapping[str, Provoke]) -> dict[str, Any]:
+            return {value: provoke.to_json() for value, provoke in values.items()}
+
+        return {
+            "call_statuses": provoked(self.call_statuses),
+            "final_statuses": sorted(self.final_statuses),
+            "hangup_reasons": provoked(self.hangup_reasons),
+            "webhook_events": provoked(self.webhook_events),
+            "responses": {
+                operation: {str(status): why for status, why in sorted(answers.items())}
+                for operation, answers in self.responses.items()
+            },
+        }
+
+
+def answers(operation_id: str) -> dict[int, str]:
+    """Every status the emulator can answer `operation_id` with, and why."""
+    return {**_ANSWERS.get(operation_id, {}), **_EVERY_OPERATION}
+
+
+def vocabulary(config: EmulatorConfig) -> Vocabulary:
+    return _vocabulary(config.outcomes, config.timing, _sample_workspace(config))
+
+
+def _sample_workspace(config: EmulatorConfig) -> tuple[str, str, int, str, str, str]:
+    """The first workspace's id, agent, version, greeting, caller ID and a destination."""
+    workspace = config.workspaces[0]
+    agent = next(iter(workspace.agents.values()), None)
+    agent_id = agent.id if agent is not None else "agt_sample"
+    version = (agent.published or [1])[-1] if agent is not None else 1
+    greeting = agent.greeting if agent is not None else "Hello."
+    destination = workspace.telephony.example_destination() or "+919876543210"
+    return (workspace.id, agent_id, version, greeting, workspace.default_from_number, destination)
+
+
+@lru_cache(maxsize=16)
+def _vocabulary(
+    rules: tuple[Any, ...], timing: Any, workspace: tuple[str, str, int, str, str, str]
+) -> Vocabulary:
+    # How each outcome is reached by a placed call: the first rule naming it, else seeding.
+    placed: dict[str, Provoke] = {"completed": Provoke(_ANY_NUMBER, workspace[5])}
+    for rule in rules:
+        if rule.outcome in placed:
+            continue
+        if rule.number is not None:
+            placed[rule.outcome] = Provoke(f"test number {rule.number}", rule.number)
+        else:
+            placed[rule.outcome] = Provoke(
+                f"numbers starting {rule.prefix}", seeded_status=rule.outcome
+            )
+    samples: list[Sample] = []
+    statuses: dict[str, Provoke] = {}
+    finals: dict[str, Provoke] = {}
+    reasons: dict[str, Provoke] = {}
+    events: dict[str, Provoke] = {}
+    for outcome in OUTCOMES:
+        provoke = placed.get(outcome) or _seeded(outcome)
+        call = _call(outcome, timing, workspace)
+        finals.setdefault(outcome, provoke)
+        for begins, _ in call.timeline:
+            status = call.status_at(begins)
+            statuses.setdefault(status, provoke if status == outcome else _in_flight(provoke))
+            body = call_json(call, begins)
+            samples.append(Sample("getCall 200", body, provoke))
+            samples.append(Sample("listCalls 200", [body], provoke))
+        samples.append(Sample("createCall 201", call_json(call, call.created_at), provoke))
+        for _, event_type in due_events(call):
+            event = json.loads(event_body(call, event_type))
+            samples.append(Sample(f"{event_type} event", event, provoke))
+            events.setdefault(event_type, Provoke("every call placed", workspace[5]))
+            reason = event["payload"]["call"].get("hangup_reason")
+            if reason is not None:
+                reasons.setdefault(reason, provoke)
+    for status in IN_FLIGHT:  # a status no placed call stays in (say `created`, for 0 s)
+        if status not in statuses:
+            provoke = _seeded(status)
+            statuses[status] = provoke
+            call = _call(status, timing, workspace)
+            samples.append(Sample("getCall 200", call_json(call, call.ended_at), provoke))
+    for operation, answered in _ANSWERS.items():
+        for status, why in {**answered, **_EVERY_OPERATION}.items():
+            if status >= 400:
+                messages: list[Any] = ["Sample message"]
+                if status == 400:
+                    messages.append(["first problem", "second problem"])
+                for message in messages:
+                    samples.append(
+                        Sample(f"{operation} {status}", envelope(status, message), Provoke(why))
+                    )
+    return Vocabulary(
+        samples=tuple(samples),
+        call_statuses=dict(sorted(statuses.items(), key=_lifecycle_order)),
+        final_statuses=finals,
+        hangup_reasons=reasons,
+        webhook_events=events,
+        responses={operation: answers(operation) for operation in _ANSWERS},
+    )
+
+
+def _lifecycle_order(item: tuple[str, Provoke]) -> int:
+    return (*IN_FLIGHT, *OUTCOMES).index(item[0])
+
+
+def _seeded(status: str) -> Provoke:
+    return Provoke(f"a call seeded as {status} (control plane seedCalls)", seeded_status=status)
+
+
+def _in_flight(provoke: Provoke) -> Provoke:
+    return Provoke("every call, in flight", provoke.to_phone_number)
+
+
+def _call(status: str, timing: Any, workspace: tuple[str, str, int, str, str, str]) -> CallRecord:
+    """A call that goes as far as `status`, as the emulator would hold it."""
+    workspace_id, agent_id, version, greeting, from_number, to_number = workspace
+    plan = plan_reaching(status, _EPOCH, timing.talk_sec, timing)
+    metadata = {"customer_name": "Priya Sharma"}
+    return CallRecord(
+        id="call_sample1",
+        workspace_id=workspace_id,
+        agent_id=agent_id,
+        agent_version_number=version,
+        to_phone_number=to_number,
+        from_phone_number=from_number,
+        metadata=metadata,
+        timeline=plan.timeline,
+        duration_sec=plan.duration_sec,
+        transcript=transcript(greeting, metadata) if plan.connected else None,
+    )
