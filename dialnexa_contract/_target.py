@@ -15,8 +15,10 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from dialnexa_contract._call_guard import CallGuard
+from dialnexa_contract._coverage import ObservingApp
 from dialnexa_contract._gateway import LiveGateway
 from dialnexa_contract._settings import Settings, current
+from dialnexa_contract._spec import load_spec
 from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
 
 # Where `dialnexa-emulator` serves by default, so the curl a failure prints runs against it as is
@@ -47,10 +49,12 @@ class Target:
             gateway = LiveGateway(
                 settings.base_url, guard, token=settings.token, timeout=REQUEST_TIMEOUT
             )
-            return cls(settings, gateway, settings.base_url, guard)
+            observed = ObservingApp(gateway, urlsplit(settings.base_url).path, load_spec())
+            return cls(settings, observed, settings.base_url, guard)
         module_name, _, attribute = settings.app.partition(":")
         factory = getattr(importlib.import_module(module_name), attribute)
-        return cls(settings, factory(), EMBEDDED_BASE_URL)
+        observed = ObservingApp(factory(), urlsplit(EMBEDDED_BASE_URL).path, load_spec())
+        return cls(settings, observed, EMBEDDED_BASE_URL)
 
     @property
     def is_live(self) -> bool:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from dialnexa_contract import _settings as env
+from dialnexa_contract._coverage import REQUIRE as REQUIRE_COVERAGE
+from dialnexa_contract._summary import MARKDOWN
 from dialnexa_contract._phone_numbers import is_e164
 from dialnexa_contract._preflight import preflight
 from dialnexa_contract._reporting import ContractReport
@@ -24,6 +26,7 @@ PARTS = {
     "client": "test_client_vs_spec.py",
     "client-server": "test_client_vs_server.py",
     "webhooks": "test_webhooks.py",
+    "coverage": "test_coverage.py",
 }
 # Enough for over 10,000 server cases (about 11,500 with the emulator), every check on each.
 THOROUGH_MAX_EXAMPLES = 1000
@@ -192,11 +195,27 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         action="append",
         choices=sorted(PARTS),
         help="run only this part (repeatable): server (server vs spec), client (client vs spec), "
-        "client-server (the client against the server), webhooks (the server's deliveries); "
-        "default: all four",
+        "client-server (the client against the server), webhooks (the server's deliveries), "
+        "coverage (every outcome an emulator can produce, provoked, and the run's coverage); "
+        "default: all five",
     )
     run.add_argument(
         "--junit", metavar="PATH", type=Path, help="also write a JUnit XML report to PATH"
+    )
+    run.add_argument(
+        "--markdown",
+        metavar="PATH",
+        type=Path,
+        help="also write the summary as Markdown to PATH (verdict, table, failures, coverage), "
+        "e.g. for a pull request comment or $GITHUB_STEP_SUMMARY",
+    )
+    run.add_argument(
+        "--require-coverage",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fail the run when something the target can be made to produce (an emulator's "
+        "vocabulary; for another server, everything the spec declares) was never observed "
+        "(default: on for a full run against the embedded emulator, off otherwise)",
     )
     parser.add_argument_group(
         "pytest", "Arguments after `--` go to pytest unchanged, e.g. `-- -k client -x`."
@@ -270,8 +289,19 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         env.MAX_EXAMPLES: str(max_examples) if max_examples else None,
         env.WEBHOOK_URL: args.webhook_url,
         env.WEBHOOK_PORT: str(args.webhook_port) if args.webhook_port else None,
+        REQUIRE_COVERAGE: "1" if _require_coverage(args) else "0",
+        MARKDOWN: str(args.markdown) if args.markdown else None,
     }
     return {name: value or "" for name, value in values.items()}
+
+
+def _require_coverage(args: argparse.Namespace) -> bool:
+    """Asked for, or a full run against the embedded emulator (which can be made to produce all
+    it says it can)."""
+    if args.require_coverage is not None:
+        return bool(args.require_coverage)
+    embedded = not args.base_url and not args.app
+    return embedded and not args.only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -328,7 +358,10 @@ def _run(argv: list[str]) -> int:
     if args.junit:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         options += [f"--junitxml={args.junit}", "-o", "junit_suite_name=dialnexa-contract"]
-    parts = [str(SUITE / PARTS[part]) for part in args.only] if args.only else [str(SUITE)]
+    only = list(args.only or [])
+    if only and _require_coverage(args) and "coverage" not in only:
+        only.append("coverage")  # the verdict on coverage is a test of that part
+    parts = [str(SUITE / PARTS[part]) for part in only] if only else [str(SUITE)]
     status = pytest.main([*parts, *options, *pytest_args], plugins=[report])
     return _FROM_PYTEST.get(pytest.ExitCode(status), SUITE_ERROR)
 
@@ -356,9 +389,9 @@ def replay_command(argv: Sequence[str], seed: int) -> str:
     for arg in argv:
         if skip_value:
             skip_value = False
-        elif arg in ("--seed", "--token", "--junit"):
+        elif arg in ("--seed", "--token", "--junit", "--markdown"):
             skip_value = True
-        elif not arg.startswith(("--seed=", "--token=", "--junit=")):
+        elif not arg.startswith(("--seed=", "--token=", "--junit=", "--markdown=")):
             kept.append(arg)
     own, rest = _split(kept)
     return shlex.join(

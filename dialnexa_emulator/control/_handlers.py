@@ -12,6 +12,8 @@ from dialnexa_emulator._calls import held_call_json
 from dialnexa_emulator._clock import iso, parse_iso
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._faults import FaultError
+from dialnexa_emulator._telephony import forbidden_destination
+from dialnexa_emulator._vocabulary import vocabulary
 from dialnexa_emulator.control._routing import ControlHandler, ControlRequest
 from dialnexa_emulator.web._responses import JSONResponse
 
@@ -27,6 +29,18 @@ async def get_health(call: ControlRequest) -> Response:
 
 async def get_description(call: ControlRequest) -> Response:
     return JSONResponse(call.emulator.control.document)
+
+
+async def get_vocabulary(call: ControlRequest) -> Response:
+    emulator = call.emulator
+    workspace = emulator.config.workspaces[0]
+    return JSONResponse(
+        {
+            **vocabulary(emulator.config).to_json(),
+            "workspace_id": workspace.id,
+            "forbidden_destination": forbidden_destination(workspace.telephony),
+        }
+    )
 
 
 async def reset(call: ControlRequest) -> Response:
@@ -130,6 +144,7 @@ def _wallet(call: ControlRequest) -> Response:
 HANDLERS: dict[str, ControlHandler] = {
     "getHealth": get_health,
     "getControlPlaneDescription": get_description,
+    "getVocabulary": get_vocabulary,
     "reset": reset,
     "getClock": get_clock,
     "setClock": set_clock,
