@@ -14,6 +14,7 @@ import pytest
 
 from dialnexa_contract import _settings as env
 from dialnexa_contract._coverage import REQUIRE as REQUIRE_COVERAGE
+from dialnexa_contract._spec import SPEC_FILE
 from dialnexa_contract._summary import MARKDOWN
 from dialnexa_contract._phone_numbers import is_e164
 from dialnexa_contract._preflight import preflight
@@ -117,6 +118,14 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         default=os.environ.get(env.API_KEY) or None,
         help=f"API key `key_id:secret` for --base-url (default: ${env.API_KEY}, which keeps it "
         "out of the process list). Never printed or written: reports show [REDACTED]",
+    )
+    target.add_argument(
+        "--spec",
+        metavar="FILE",
+        type=Path,
+        help="hold the target to this copy of openapi.yaml (the embedded emulator serves it, and "
+        "refuses to start if it does not allow something the emulator says); default: the "
+        "packaged spec",
     )
     target.add_argument(
         "--app",
@@ -257,6 +266,8 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
         parser.error("--allow-calls must be >= 0")
     if args.allow_calls and not destinations:
         parser.error("--allow-calls needs --to: the numbers allowed calls may ring")
+    if args.spec is not None and not args.spec.is_file():
+        parser.error(f"--spec {args.spec}: no such file")
     if args.max_examples is not None and args.max_examples < 1:
         parser.error("--max-examples must be >= 1")
     _validate_webhooks(parser, args)
@@ -291,6 +302,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         env.WEBHOOK_PORT: str(args.webhook_port) if args.webhook_port else None,
         REQUIRE_COVERAGE: "1" if _require_coverage(args) else "0",
         MARKDOWN: str(args.markdown) if args.markdown else None,
+        SPEC_FILE: str(args.spec.resolve()) if args.spec else None,
     }
     return {name: value or "" for name, value in values.items()}
 
@@ -327,6 +339,9 @@ def _run(argv: list[str]) -> int:
         target = current_target()
     except (ImportError, AttributeError, TypeError) as exc:
         print(f"scripts/contract-test: error: --app {settings.app}: {exc}", file=sys.stderr)
+        return BAD_OPTIONS
+    except (OSError, ValueError) as exc:  # a spec that cannot be read, or that the emulator refuses
+        print(f"scripts/contract-test: error: {exc}", file=sys.stderr)
         return BAD_OPTIONS
     verdict = preflight(target)
     if verdict.problem is not None:

@@ -137,9 +137,16 @@ def _explain(spec: Spec, where: str, schema: Schema, pointer: str, body: Any) ->
     """One line per broken rule: the field, what is wrong, the keyword and where it is stated."""
     lines = []
     for error in sorted(schema.validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
-        field = field_name(list(error.absolute_path)) or "body"
+        path = list(error.absolute_path)
         rule = str(error.validator)
         stated = _stated_at(spec.document, pointer, error)
+        if rule == "required" and isinstance(error.instance, Mapping):
+            for name in error.validator_value:
+                if name not in error.instance:
+                    field = field_name([*path, name])
+                    lines.append(f"{where}: {field}: missing ({rule}, #{stated})")
+            continue
+        field = field_name(path) or "body"
         lines.append(f"{where}: {field}: {error.message} ({rule}, #{stated})")
     return lines or [f"{where}: the body breaks #{pointer}"]
 

@@ -152,11 +152,13 @@ def _vocabulary(
         finals.setdefault(outcome, provoke)
         for begins, _ in call.timeline:
             status = call.status_at(begins)
-            statuses.setdefault(status, provoke if status == outcome else _in_flight(provoke))
+            shown = provoke if status == outcome else _in_flight(provoke)
+            statuses.setdefault(status, shown)
             body = call_json(call, begins)
-            samples.append(Sample("getCall 200", body, provoke))
-            samples.append(Sample("listCalls 200", [body], provoke))
-        samples.append(Sample("createCall 201", call_json(call, call.created_at), provoke))
+            samples.append(Sample("getCall 200", body, shown))
+            samples.append(Sample("listCalls 200", [body], shown))
+            if begins == call.created_at:
+                samples.append(Sample("createCall 201", body, shown))
         for _, event_type in due_events(call):
             event = json.loads(event_body(call, event_type))
             samples.append(Sample(f"{event_type} event", event, provoke))
