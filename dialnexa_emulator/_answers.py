@@ -25,7 +25,7 @@ from dialnexa_emulator._validation import Schema, compile_schema, field_name
 _MAX_PROBLEMS = 5
 
 
-class OffSpecAnswerError(AssertionError):
+class OffSpecAnswerError(Exception):
     """The emulator was about to send an answer the spec it serves does not allow.
 
     `problems` lists each broken rule: `createCall 201: ended_at: None is not of type 'string'
@@ -37,7 +37,13 @@ class OffSpecAnswerError(AssertionError):
         self.status = status
         self.problems = list(problems)
         super().__init__(
-            f"the emulator's answer to {operation} breaks {'; '.join(self.problems)}"
+            f"the emulator's {status} answer to {operation} breaks the spec it serves:\n"
+            + "\n".join(f"  {problem}" for problem in self.problems)
+        )
+
+    def one_line(self) -> str:
+        return f"the emulator's {self.status} answer to {self.operation} breaks " + "; ".join(
+            self.problems
         )
 
 

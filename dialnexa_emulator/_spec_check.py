@@ -62,11 +62,11 @@ def _all_problems(spec: Spec, words: Vocabulary) -> Iterator[str]:
     for event in words.webhook_events:
         if event not in document.get("webhooks", {}):
             yield f"#/webhooks lacks '{event}', which the emulator delivers ({words.webhook_events[event].how})"
-    yield from _final_problems(spec, words)
     for sample in words.samples:
         pointer = bodies.get(sample.where)
         if pointer is not None:
             yield from _walk(document, pointer, sample.body, sample.where, sample.provoke)
+    yield from _final_problems(spec, words)
 
 
 def _declared_key(responses: Mapping[str, Any], status: int) -> str | None:

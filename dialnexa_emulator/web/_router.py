@@ -205,7 +205,7 @@ def _off_spec(
     if emulator.off_spec_answers == "raise":
         raise error
     logger.error("%s", error)
-    body = dump_json(envelope(500, f"Off-spec answer withheld: {error}"))
+    body = dump_json(envelope(500, f"Off-spec answer withheld: {error.one_line()}"))
     return 500, body, json_head(body)
 
 

@@ -93,7 +93,7 @@ def test_served_with_check_responses_an_off_spec_answer_is_a_500_that_says_why(
 
     assert answer.status_code == 500
     assert answer.json()["message"].startswith(
-        "Off-spec answer withheld: the emulator's answer to createCall breaks"
+        "Off-spec answer withheld: the emulator's 201 answer to createCall breaks"
     )
     assert "ended_at: None is not of type 'string'" in answer.json()["message"]
     assert "createCall 201: ended_at" in caplog.text
