@@ -84,7 +84,9 @@ def declared(document: Mapping[str, Any]) -> dict[str, set[str]]:
                 for status in operation.get("responses", {}):
                     values["responses"].add(f"{operation['operationId']} {status}")
     schemas = document.get("components", {}).get("schemas", {})
-    values["call statuses"] = set(_enum(document, _property(document, schemas.get("Call"), "status")))
+    values["call statuses"] = set(
+        _enum(document, _property(document, schemas.get("Call"), "status"))
+    )
     webhook_call = schemas.get("WebhookCall")
     values["hangup reasons"] = set(
         _enum(document, _property(document, webhook_call, "hangup_reason"))
@@ -171,7 +173,11 @@ class Verdict:
             seen = self.observed[d] & self.expected[d]
             out.append(
                 f"  {d}: {len(seen)}/{len(self.expected[d])} observed"
-                + (f" ({len(self.declared[d])} declared)" if self.declared[d] != self.expected[d] else "")
+                + (
+                    f" ({len(self.declared[d])} declared)"
+                    if self.declared[d] != self.expected[d]
+                    else ""
+                )
             )
             if d == "responses":
                 out += [f"    {row}" for row in _by_operation(self.observed[d] & self.declared[d])]
@@ -218,7 +224,9 @@ def _by_operation(values: Iterable[str]) -> list[str]:
 
 
 def _sorted(values: Iterable[str]) -> list[str]:
-    return sorted(values, key=lambda v: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", v)])
+    return sorted(
+        values, key=lambda v: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", v)]
+    )
 
 
 # --- observing every answer ------------------------------------------------------------------
@@ -266,7 +274,7 @@ class ObservingApp:
         path = scope.get("root_path", "") + scope["path"]
         for route_method, regex, operation in self._routes:
             if route_method == method and regex.fullmatch(path):
-                return operation
+                return str(operation)
         return None
 
 

@@ -22,7 +22,9 @@ def schemathesis_config(settings: Settings) -> schemathesis.Config:
 
 
 def load_server_schema(target: Target) -> OpenApiSchema:
-    schema = schemathesis.openapi.from_path(spec_path(), config=schemathesis_config(target.settings))
+    schema = schemathesis.openapi.from_path(
+        spec_path(), config=schemathesis_config(target.settings)
+    )
     schema.app = target.app
     schema.config.update(
         base_url=target.base_url,

@@ -28,7 +28,8 @@ Validator = jsonschema.Draft202012Validator
 
 
 SPEC_FILE = "CONTRACT_SPEC"
-"""Another copy of openapi.yaml to hold the target to (`--spec`); the embedded emulator serves it."""
+"""Another copy of openapi.yaml to hold the target to (`--spec`); the embedded emulator serves
+it."""
 
 
 def spec_path() -> Path:

@@ -40,13 +40,15 @@ def markdown(
     coverage_lines: Sequence[str],
     replay: str,
 ) -> str:
-    """The summary as Markdown: verdict, the table of checks, failures, what did not run, coverage."""
+    """The summary as Markdown: verdict, table of checks, failures, what did not run, coverage."""
     icon = "✅" if verdict == "conforms" else "❌"
     lines = [f"## {icon} DialNexa contract suite: {verdict}", "", counts, ""]
     if table:
         header, *rows = table
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        lines += [
+            "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows
+        ]
         lines.append("")
     if failures:
         lines += ["### Failures", ""]

@@ -14,11 +14,11 @@ import pytest
 
 from dialnexa_contract import _settings as env
 from dialnexa_contract._coverage import REQUIRE as REQUIRE_COVERAGE
-from dialnexa_contract._spec import SPEC_FILE
-from dialnexa_contract._summary import MARKDOWN
 from dialnexa_contract._phone_numbers import is_e164
 from dialnexa_contract._preflight import preflight
 from dialnexa_contract._reporting import ContractReport
+from dialnexa_contract._spec import SPEC_FILE
+from dialnexa_contract._summary import MARKDOWN
 from dialnexa_contract._target import current_target
 
 SUITE = Path(__file__).resolve().parent / "suite"

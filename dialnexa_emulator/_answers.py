@@ -69,7 +69,11 @@ class AnswerCheck:
         where = f"{self.spec.source}: {operation} {status}"
         answers = self.declared.get(operation, {})
         declared = next(
-            (answers[key] for key in (str(status), f"{str(status)[0]}XX", "default") if key in answers),
+            (
+                answers[key]
+                for key in (str(status), f"{str(status)[0]}XX", "default")
+                if key in answers
+            ),
             None,
         )
         if declared is None:
@@ -114,9 +118,7 @@ def answer_check(spec: Spec) -> AnswerCheck:
             response = node_at(document, pointer)
             body = body_pointer = None
             if "application/json" in response.get("content", {}):
-                body_pointer = _follow(
-                    document, f"{pointer}/content/application~1json/schema"
-                )
+                body_pointer = _follow(document, f"{pointer}/content/application~1json/schema")
                 body = compile_schema(inline_schema(document, body_pointer), registry)
             headers = {}
             for name in response.get("headers", {}):
@@ -134,7 +136,7 @@ def _accepted(schema: Schema, body: Any) -> bool:
     assert schema.accepts is not None
     try:
         schema.accepts(body)
-    except Exception:  # noqa: BLE001 - fastjsonschema's error, or a value it cannot judge
+    except Exception:
         return False
     return True
 
@@ -147,7 +149,9 @@ def _explain(spec: Spec, where: str, schema: Schema, pointer: str, body: Any) ->
         rule = str(error.validator)
         stated = _stated_at(spec.document, pointer, error)
         if rule == "required" and isinstance(error.instance, Mapping):
-            for name in error.validator_value:
+            for name in (
+                error.schema.get("required", []) if isinstance(error.schema, Mapping) else []
+            ):
                 if name not in error.instance:
                     field = field_name([*path, name])
                     lines.append(f"{where}: {field}: missing ({rule}, #{stated})")
@@ -164,18 +168,18 @@ def _stated_at(document: Mapping[str, Any], pointer: str, error: ValidationError
     tokens = list(error.absolute_schema_path)
     index = 0
     while index < len(tokens):
-        token = tokens[index]
-        if isinstance(node, Mapping) and "$ref" in node and str(token) not in node:
+        step = tokens[index]
+        if isinstance(node, Mapping) and "$ref" in node and str(step) not in node:
             pointer = _follow(document, pointer)
             node = node_at(document, pointer)
-            if token == "allOf" and "allOf" not in node:  # `$ref` beside other keywords
+            if step == "allOf" and "allOf" not in node:  # `$ref` beside other keywords
                 index += 2
             continue
         try:
-            node = node[token] if isinstance(node, list) else node[str(token)]
+            node = node[int(step)] if isinstance(node, list) else node[str(step)]
         except (KeyError, IndexError, TypeError):
             break
-        pointer = f"{pointer}/{escape_pointer(str(token))}"
+        pointer = f"{pointer}/{escape_pointer(str(step))}"
         index += 1
     return pointer
 

@@ -61,7 +61,8 @@ def _all_problems(spec: Spec, words: Vocabulary) -> Iterator[str]:
             yield from _header_problems(spec, f"{responses_pointer}/{escape_pointer(key)}", status)
     for event in words.webhook_events:
         if event not in document.get("webhooks", {}):
-            yield f"#/webhooks lacks '{event}', which the emulator delivers ({words.webhook_events[event].how})"
+            how = words.webhook_events[event].how
+            yield f"#/webhooks lacks '{event}', which the emulator delivers ({how})"
     for sample in words.samples:
         pointer = bodies.get(sample.where)
         if pointer is not None:
@@ -111,7 +112,9 @@ def _body_schemas(spec: Spec) -> dict[str, str]:
         for key in ("4XX", "5XX", "default"):
             if f"{operation.id} {key}" in pointers:
                 for status in range(400, 600):
-                    pointers.setdefault(f"{operation.id} {status}", pointers[f"{operation.id} {key}"])
+                    pointers.setdefault(
+                        f"{operation.id} {status}", pointers[f"{operation.id} {key}"]
+                    )
     return pointers
 
 
@@ -176,7 +179,7 @@ def _walk(
             yield from _walk(document, f"{pointer}/items", item, where, provoke)
 
 
-def _object_problems(
+def _object_problems(  # noqa: PLR0917 - _walk's arguments, and the schema it found
     document: Mapping[str, Any],
     pointer: str,
     schema: Mapping[str, Any],

@@ -50,7 +50,9 @@ _EVERY_OPERATION = {401: "a missing or unknown API key"} | {
 # Headers an answer always carries, by status (any other status: none the spec could require).
 ALWAYS_SENT_HEADERS: Mapping[int, frozenset[str]] = {
     401: frozenset({"www-authenticate"}),
-    429: frozenset({"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"}),
+    429: frozenset(
+        {"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"}
+    ),
 }
 
 
@@ -130,66 +132,79 @@ def _sample_workspace(config: EmulatorConfig) -> tuple[str, str, int, str, str, 
 def _vocabulary(
     rules: tuple[Any, ...], timing: Any, workspace: tuple[str, str, int, str, str, str]
 ) -> Vocabulary:
-    # How each outcome is reached by a placed call: the first rule naming it, else seeding.
-    placed: dict[str, Provoke] = {"completed": Provoke(_ANY_NUMBER, workspace[5])}
+    words = _Collected()
+    placed = _placed_outcomes(rules, workspace[5])
+    for outcome in OUTCOMES:
+        words.add_call(_call(outcome, timing, workspace), placed.get(outcome) or _seeded(outcome))
+    for status in IN_FLIGHT:  # a status no placed call stays in (say `created`, for 0 s)
+        if status not in words.statuses:
+            provoke = _seeded(status)
+            words.statuses[status] = provoke
+            call = _call(status, timing, workspace)
+            words.samples.append(Sample("getCall 200", call_json(call, call.ended_at), provoke))
+    for operation in _ANSWERS:
+        for code, why in answers(operation).items():
+            messages: list[Any] = ["Sample message"] + ([["one", "two"]] if code == 400 else [])
+            words.samples += [
+                Sample(f"{operation} {code}", envelope(code, message), Provoke(why))
+                for message in messages
+                if code >= 400
+            ]
+    return Vocabulary(
+        samples=tuple(words.samples),
+        call_statuses=dict(sorted(words.statuses.items(), key=_lifecycle_order)),
+        final_statuses=words.finals,
+        hangup_reasons=words.reasons,
+        webhook_events=words.events,
+        responses={operation: answers(operation) for operation in _ANSWERS},
+    )
+
+
+def _placed_outcomes(rules: tuple[Any, ...], any_number: str) -> dict[str, Provoke]:
+    """How each outcome is reached by a placed call: the first rule naming it (a prefix rule
+    names no number to call, so the status is seeded)."""
+    placed: dict[str, Provoke] = {"completed": Provoke(_ANY_NUMBER, any_number)}
     for rule in rules:
         if rule.outcome in placed:
             continue
         if rule.number is not None:
             placed[rule.outcome] = Provoke(f"test number {rule.number}", rule.number)
         else:
-            placed[rule.outcome] = Provoke(
-                f"numbers starting {rule.prefix}", seeded_status=rule.outcome
-            )
-    samples: list[Sample] = []
-    statuses: dict[str, Provoke] = {}
-    finals: dict[str, Provoke] = {}
-    reasons: dict[str, Provoke] = {}
-    events: dict[str, Provoke] = {}
-    for outcome in OUTCOMES:
-        provoke = placed.get(outcome) or _seeded(outcome)
-        call = _call(outcome, timing, workspace)
-        finals.setdefault(outcome, provoke)
+            how = f"numbers starting {rule.prefix}"
+            placed[rule.outcome] = Provoke(how, seeded_status=rule.outcome)
+    return placed
+
+
+@dataclass
+class _Collected:
+    samples: list[Sample] = field(default_factory=list)
+    statuses: dict[str, Provoke] = field(default_factory=dict)
+    finals: dict[str, Provoke] = field(default_factory=dict)
+    reasons: dict[str, Provoke] = field(default_factory=dict)
+    events: dict[str, Provoke] = field(default_factory=dict)
+
+    def add_call(self, call: CallRecord, provoke: Provoke) -> None:
+        """What the API shows of `call` at each status it passes, and its webhook events."""
+        outcome = call.timeline[-1][1]
+        self.finals.setdefault(outcome, provoke)
         for begins, _ in call.timeline:
             status = call.status_at(begins)
             shown = provoke if status == outcome else _in_flight(provoke)
-            statuses.setdefault(status, shown)
+            self.statuses.setdefault(status, shown)
             body = call_json(call, begins)
-            samples.append(Sample("getCall 200", body, shown))
-            samples.append(Sample("listCalls 200", [body], shown))
+            self.samples.append(Sample("getCall 200", body, shown))
+            self.samples.append(Sample("listCalls 200", [body], shown))
             if begins == call.created_at:
-                samples.append(Sample("createCall 201", body, shown))
+                self.samples.append(Sample("createCall 201", body, shown))
         for _, event_type in due_events(call):
             event = json.loads(event_body(call, event_type))
-            samples.append(Sample(f"{event_type} event", event, provoke))
-            events.setdefault(event_type, Provoke("every call placed", workspace[5]))
+            self.samples.append(Sample(f"{event_type} event", event, provoke))
+            self.events.setdefault(
+                event_type, Provoke("every call placed", provoke.to_phone_number)
+            )
             reason = event["payload"]["call"].get("hangup_reason")
             if reason is not None:
-                reasons.setdefault(reason, provoke)
-    for status in IN_FLIGHT:  # a status no placed call stays in (say `created`, for 0 s)
-        if status not in statuses:
-            provoke = _seeded(status)
-            statuses[status] = provoke
-            call = _call(status, timing, workspace)
-            samples.append(Sample("getCall 200", call_json(call, call.ended_at), provoke))
-    for operation, answered in _ANSWERS.items():
-        for status, why in {**answered, **_EVERY_OPERATION}.items():
-            if status >= 400:
-                messages: list[Any] = ["Sample message"]
-                if status == 400:
-                    messages.append(["first problem", "second problem"])
-                for message in messages:
-                    samples.append(
-                        Sample(f"{operation} {status}", envelope(status, message), Provoke(why))
-                    )
-    return Vocabulary(
-        samples=tuple(samples),
-        call_statuses=dict(sorted(statuses.items(), key=_lifecycle_order)),
-        final_statuses=finals,
-        hangup_reasons=reasons,
-        webhook_events=events,
-        responses={operation: answers(operation) for operation in _ANSWERS},
-    )
+                self.reasons.setdefault(reason, provoke)
 
 
 def _lifecycle_order(item: tuple[str, Provoke]) -> int:

@@ -31,9 +31,9 @@ from tests.conftest import ROOT, SPEC_PATH
 from tests.contract.conftest import run_suite
 
 sys.path.insert(0, str(ROOT / "scripts" / "lib"))
-from spec_diff import operations, report  # noqa: E402
-from spec_diff.changes import Verdict  # noqa: E402
-from spec_diff.spec import resolved  # noqa: E402
+from spec_diff import operations, report
+from spec_diff.changes import Verdict
+from spec_diff.spec import resolved
 
 Document = dict[str, Any]
 AUTH = {"Authorization": "Bearer kid_demo:sk_demo_secret"}
@@ -101,7 +101,7 @@ def reports_it_never_produced(path: Path, document: Document) -> None:
 
 
 def catches_the_answer(path: Path, document: Document) -> None:
-    """The first create of a run through the suite's target raises, naming operation, field, rule."""
+    """The first create through the suite's target raises, naming operation, field and rule."""
     with _target() as (api, _), pytest.raises(OffSpecAnswerError) as raised:
         api.post("/calls", json=CREATE)
     assert raised.value.problems == [
@@ -245,6 +245,8 @@ def test_the_default_run_catches_a_field_it_does_not_always_send(tmp_path: Path)
     run = run_suite("--spec", str(path), "--only", "server", "--max-examples", "2", "--seed", "7")
 
     assert run.returncode == 1, run.output
-    assert "OffSpecAnswerError: the emulator's 201 answer to createCall breaks the spec" in run.output
+    assert (
+        "OffSpecAnswerError: the emulator's 201 answer to createCall breaks the spec" in run.output
+    )
     assert "createCall 201: ended_at: None is not of type 'string'" in run.output
     assert "DOES NOT CONFORM" in run.output

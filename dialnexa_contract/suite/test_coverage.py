@@ -52,7 +52,10 @@ def control() -> Iterator[httpx.Client]:
 def vocabulary(control: httpx.Client) -> dict[str, Any]:
     answer = control.get("/vocabulary")
     if answer.status_code != 200:
-        pytest.skip(f"the emulator does not say what it can produce (GET /_emulator/vocabulary: {answer.status_code})")
+        pytest.skip(
+            "the emulator does not say what it can produce "
+            f"(GET /_emulator/vocabulary: {answer.status_code})"
+        )
     found: dict[str, Any] = answer.json()
     coverage.VOCABULARY.update(found)
     return found
@@ -79,7 +82,9 @@ def test_each_test_number_ends_as_the_emulator_says(
     ):
         for value, provoke in vocabulary[dimension].items():
             number = provoke["to_phone_number"]
-            if number is not None and (dimension != "call_statuses" or value in vocabulary["final_statuses"]):
+            if number is not None and (
+                dimension != "call_statuses" or value in vocabulary["final_statuses"]
+            ):
                 promised.setdefault(number, {})[key] = value
     with WebhookReceiver(SECRET) as receiver:
         endpoint = control.post("/webhooks/endpoints", json={"url": receiver.url, "secret": SECRET})
@@ -103,7 +108,9 @@ def test_each_test_number_ends_as_the_emulator_says(
         got = {
             "status": final.get("status"),
             "hangup_reason": ended[0].get("hangup_reason") if ended else None,
-            "event": want.get("event") if want.get("event") in {d.event_type for d in events} else None,
+            "event": want.get("event")
+            if want.get("event") in {d.event_type for d in events}
+            else None,
         }
         wrong += [
             f"{number}: {key} {got[key]!r}, the vocabulary promises {value!r}"
@@ -184,8 +191,12 @@ def _provoke_each(
 Send = Callable[[], httpx.Response]
 
 
-def _recipe(  # noqa: PLR0911 - one way per status
-    operation: str, status: int, api: httpx.Client, control: httpx.Client, vocabulary: dict[str, Any]
+def _recipe(
+    operation: str,
+    status: int,
+    api: httpx.Client,
+    control: httpx.Client,
+    vocabulary: dict[str, Any],
 ) -> Send | None:
     valid = _valid_request(operation, api)
     if status in FAULT_STATUSES:
@@ -197,7 +208,7 @@ def _recipe(  # noqa: PLR0911 - one way per status
 
         return with_fault
     if status == 401:
-        return lambda: valid(TARGET.sync_http(token="kid_none:not_a_key"))
+        return lambda: valid(TARGET.sync_http(token="kid_none:not_a_key"))  # noqa: S106 - no key
     if 200 <= status < 300:
         return lambda: valid(api)
     if operation == "createCall":
@@ -222,7 +233,9 @@ def _create_recipe(
     if status == 413:
         return lambda: api.post("/calls", json={**body, "metadata": {"pad": "x" * BODY_OVER_LIMIT}})
     if status == 403 and vocabulary.get("forbidden_destination"):
-        return lambda: api.post("/calls", json={**body, "to_phone_number": vocabulary["forbidden_destination"]})
+        return lambda: api.post(
+            "/calls", json={**body, "to_phone_number": vocabulary["forbidden_destination"]}
+        )
     if status == 402 and vocabulary.get("workspace_id"):
         wallet = f"/wallets/{vocabulary['workspace_id']}"
 

@@ -24,7 +24,7 @@ CAN_PRODUCE = vocabulary(default_config()).to_json()
 
 
 def observed(**values: set[str]) -> dict[str, set[str]]:
-    found = {d: set() for d in coverage.DIMENSIONS}
+    found: dict[str, set[str]] = {d: set() for d in coverage.DIMENSIONS}
     found.update({name.replace("_", " "): value for name, value in values.items()})
     return found
 
@@ -36,7 +36,11 @@ def test_the_spec_declares_what_the_emulator_can_produce_and_more() -> None:
     assert producible["call statuses"] == declared["call statuses"]
     assert producible["responses"] <= declared["responses"]
     assert producible["hangup reasons"] < declared["hangup reasons"]
-    assert declared["webhook events"] == producible["webhook events"] == {"call_initiated", "call_ended"}
+    assert (
+        declared["webhook events"]
+        == producible["webhook events"]
+        == {"call_initiated", "call_ended"}
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -83,7 +87,11 @@ def test_every_answer_through_the_target_is_counted() -> None:
         api.get("/calls")
         api.get("/calls/not-an-id")
 
-    assert coverage.OBSERVED.values["responses"] == {"createCall 201", "listCalls 200", "getCall 400"}
+    assert coverage.OBSERVED.values["responses"] == {
+        "createCall 201",
+        "listCalls 200",
+        "getCall 400",
+    }
     assert coverage.OBSERVED.values["call statuses"] == {"initiated", "failed"}
 
 
@@ -116,8 +124,14 @@ def test_the_coverage_part_provokes_every_outcome_and_writes_markdown(tmp_path: 
 
 def test_require_coverage_fails_a_run_that_never_provoked_what_the_target_can_produce() -> None:
     run = run_suite(
-        "--only", "webhooks", "--require-coverage", "--seed", "7",
-        "--", "-k", "webhooks or observed_everything",
+        "--only",
+        "webhooks",
+        "--require-coverage",
+        "--seed",
+        "7",
+        "--",
+        "-k",
+        "webhooks or observed_everything",
     )
 
     assert run.returncode == cli.DOES_NOT_CONFORM, run.output

@@ -43,10 +43,14 @@ def spec_copy(tmp_path: Path, edit: Any = ended_at_required) -> Path:
 
 
 def client(app: Any) -> httpx.Client:
-    return httpx.Client(transport=SyncASGITransport(app), base_url="http://emulator/v1", headers=AUTH)
+    return httpx.Client(
+        transport=SyncASGITransport(app), base_url="http://emulator/v1", headers=AUTH
+    )
 
 
-def test_in_process_an_off_spec_answer_raises_naming_operation_field_and_rule(tmp_path: Path) -> None:
+def test_in_process_an_off_spec_answer_raises_naming_operation_field_and_rule(
+    tmp_path: Path,
+) -> None:
     path = spec_copy(tmp_path)
     app = create_app(clock=FrozenClock(), spec=path)
 
@@ -107,7 +111,8 @@ def test_served_without_check_responses_answers_are_not_checked(tmp_path: Path) 
 
 def test_an_undeclared_status_is_named() -> None:
     assert CHECK.problems("getCall", 418, JSON, {}) == [
-        "openapi.yaml: getCall 418: status 418 is not declared (#/paths/~1calls~1{call_id}/get/responses)"
+        "openapi.yaml: getCall 418: status 418 is not declared "
+        "(#/paths/~1calls~1{call_id}/get/responses)"
     ]
 
 
@@ -147,7 +152,9 @@ CHECK_CALL = {
 @settings(max_examples=30, deadline=None)
 @given(
     st.sampled_from(sorted(CHECK_CALL)),
-    st.one_of(st.just(...), st.none(), st.integers(), st.booleans(), st.lists(st.integers(), max_size=2)),
+    st.one_of(
+        st.just(...), st.none(), st.integers(), st.booleans(), st.lists(st.integers(), max_size=2)
+    ),
 )
 def test_any_required_field_broken_or_missing_fails_the_check(field: str, value: Any) -> None:
     broken = {**CHECK_CALL, field: value}

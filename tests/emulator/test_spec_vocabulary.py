@@ -46,10 +46,25 @@ def test_the_packaged_spec_allows_everything_the_emulator_says() -> None:
 def test_the_vocabulary_is_what_the_test_numbers_do() -> None:
     assert WORDS.call_statuses["retry_expired"].how == "test number +919876500006"
     assert WORDS.call_statuses["created"].seeded_status == "created"  # no call stays in it
-    assert set(WORDS.final_statuses) == set(SPEC["components"]["schemas"]["CallStatus"]["x-final-values"])
+    assert set(WORDS.final_statuses) == set(
+        SPEC["components"]["schemas"]["CallStatus"]["x-final-values"]
+    )
     assert WORDS.hangup_reasons["user_busy"].to_phone_number == "+919876500002"
     assert set(WORDS.webhook_events) == {"call_initiated", "call_ended"}
-    assert set(answers("createCall")) == {201, 400, 401, 402, 403, 404, 413, 429, 500, 502, 503, 504}
+    assert set(answers("createCall")) == {
+        201,
+        400,
+        401,
+        402,
+        403,
+        404,
+        413,
+        429,
+        500,
+        502,
+        503,
+        504,
+    }
 
 
 def test_removing_retry_expired_names_the_value_the_path_and_the_test_number() -> None:
@@ -69,7 +84,9 @@ def test_any_status_removed_is_named(status: str) -> None:
         schemas(document)["CallStatus"]["enum"].remove(status)
 
     found = problems(edit)
-    assert found[0].startswith(f"openapi.yaml: #/components/schemas/CallStatus/enum lacks {status!r}")
+    assert found[0].startswith(
+        f"openapi.yaml: #/components/schemas/CallStatus/enum lacks {status!r}"
+    )
     assert WORDS.call_statuses[status].how in found[0]
 
 
@@ -107,8 +124,14 @@ def test_an_in_flight_status_said_to_be_final_is_named() -> None:
     ]
 
 
-RESPONSES = [(op, status) for op in ("createCall", "getCall", "listCalls") for status in answers(op)]
-WHERE = {"createCall": ("/calls", "post"), "getCall": ("/calls/{call_id}", "get"), "listCalls": ("/calls", "get")}
+RESPONSES = [
+    (op, status) for op in ("createCall", "getCall", "listCalls") for status in answers(op)
+]
+WHERE = {
+    "createCall": ("/calls", "post"),
+    "getCall": ("/calls/{call_id}", "get"),
+    "listCalls": ("/calls", "get"),
+}
 
 
 @settings(max_examples=20, deadline=None)
@@ -149,7 +172,9 @@ def test_a_renamed_webhook_field_is_named_both_ways() -> None:
     def edit(document: dict[str, Any]) -> None:
         call = schemas(document)["WebhookCall"]
         call["properties"]["to_phone"] = call["properties"].pop("to_number")
-        call["required"] = ["to_phone" if name == "to_number" else name for name in call["required"]]
+        call["required"] = [
+            "to_phone" if name == "to_number" else name for name in call["required"]
+        ]
 
     found = problems(edit)
     assert found[:2] == [
@@ -190,16 +215,17 @@ def test_agent_version_number_required_is_allowed_the_emulator_always_sends_it()
 
 
 def test_a_status_only_a_prefix_rule_produces_says_so() -> None:
-    config = dataclasses.replace(
-        CONFIG, outcomes=(OutcomeRule("busy", prefix="+9198765000"),)
-    )
+    config = dataclasses.replace(CONFIG, outcomes=(OutcomeRule("busy", prefix="+9198765000"),))
 
     def edit(document: dict[str, Any]) -> None:
         schemas(document)["CallStatus"]["enum"].remove("busy")
 
     document = copy.deepcopy(SPEC)
     edit(document)
-    with pytest.raises(SpecError, match=r"lacks 'busy', which the emulator produces \(numbers starting \+9198765000\)"):
+    with pytest.raises(
+        SpecError,
+        match=r"lacks 'busy', which the emulator produces \(numbers starting \+9198765000\)",
+    ):
         check_spec(compile_spec(document), config)
 
 
