@@ -37,7 +37,7 @@ def parse_raw(text: str) -> list[tuple[list[str], int]]:
 
 
 def location(frame: str) -> str:
-    """`handler (dialnexa_emulator/web/_app.py:12)` -> `dialnexa_emulator/web/_app.py:12`."""
+    """`handler (dialnexa_emulator/app.py:12)` -> `dialnexa_emulator/app.py:12`."""
     return frame.rpartition(" (")[2].removesuffix(")")
 
 

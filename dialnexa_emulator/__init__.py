@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from dialnexa_emulator._config import ConfigError, EmulatorConfig, default_config, load_config
     from dialnexa_emulator._emulator import Emulator
     from dialnexa_emulator._spec import SpecError
+    from dialnexa_emulator.app import create_app
     from dialnexa_emulator.testing import (
         ConnectionDropped,
         DialNexaMock,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
         WebhookReceiver,
         mock_dialnexa,
     )
-    from dialnexa_emulator.web import create_app
 
 __all__ = [
     "ConfigError",
@@ -64,7 +64,7 @@ _HOMES = {
     "default_config": "dialnexa_emulator._config",
     "load_config": "dialnexa_emulator._config",
     "Emulator": "dialnexa_emulator._emulator",
-    "create_app": "dialnexa_emulator.web",
+    "create_app": "dialnexa_emulator.app",
     "ConnectionDropped": "dialnexa_emulator.testing",
     "DialNexaMock": "dialnexa_emulator.testing",
     "EmulatorHandle": "dialnexa_emulator.testing",

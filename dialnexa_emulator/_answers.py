@@ -5,7 +5,7 @@ is a bug to hear about at once, never a silent pass. In process (fixtures, `mock
 contract suite's embedded run) an off-spec answer raises `OffSpecAnswerError` in the test that
 provoked it; a served emulator started with `--check-responses` logs it and answers a 500 whose
 message says what broke. Each message names the operation, the field and the rule, with the rule's
-place in the spec. A valid answer costs one compiled-validator call (benchmarks/answer_check.py).
+place in the spec. A valid answer costs one compiled-validator call (`benchmarks/run answers`).
 """
 
 from __future__ import annotations

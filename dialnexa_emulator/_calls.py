@@ -20,8 +20,9 @@ from dialnexa_emulator._lifecycle import OUTCOMES, plan_call, transcript
 from dialnexa_emulator._store import CallRecord
 
 if TYPE_CHECKING:
-    from dialnexa_emulator._config import Workspace
-    from dialnexa_emulator._emulator import Emulator
+    from dialnexa_emulator._agents import Agent
+    from dialnexa_emulator._config import EmulatorConfig, Workspace
+    from dialnexa_emulator._lifecycle import Plan
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -49,10 +50,37 @@ class CallIds:
 call_ids = CallIds()
 
 
-def place_call(
-    emulator: Emulator, workspace: Workspace, body: Mapping[str, Any], now: datetime
+def new_call(
+    call_id: str,
+    *,
+    workspace: Workspace,
+    agent: Agent,
+    version: int,
+    to_phone_number: str,
+    from_phone_number: str,
+    metadata: Mapping[str, Any],
+    plan: Plan,
 ) -> CallRecord:
-    """createCall's rules on a body that has the spec's shape: the call placed and charged."""
+    """The one place a call record is made: created by the API or seeded into its history."""
+    return CallRecord(
+        id=call_id,
+        workspace_id=workspace.id,
+        agent_id=agent.id,
+        agent_version_number=version,
+        to_phone_number=to_phone_number,
+        from_phone_number=from_phone_number,
+        metadata=metadata,
+        timeline=plan.timeline,
+        duration_sec=plan.duration_sec,
+        transcript=transcript(agent.greeting, metadata) if plan.connected else None,
+    )
+
+
+def call_to_place(
+    workspace: Workspace, body: Mapping[str, Any], now: datetime, config: EmulatorConfig
+) -> CallRecord:
+    """The call createCall places for a body of the spec's shape, under DialNexa's rules
+    (ApiError when one refuses it); charging and announcing it is the emulator's."""
     agent = workspace.agents.get(body["agent_id"])
     if agent is None:
         raise ApiError(404, f"Agent {body['agent_id']} not found")
@@ -68,25 +96,18 @@ def place_call(
         raise ApiError(403, refusal)
 
     created_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    config = emulator.config
     plan = plan_call(to_number, created_at, config.outcomes, config.timing)
     metadata = body.get("metadata", {})
-    call = CallRecord(
-        id=call_ids.next(),
-        workspace_id=workspace.id,
-        agent_id=agent.id,
-        agent_version_number=version,
+    return new_call(
+        call_ids.next(),
+        workspace=workspace,
+        agent=agent,
+        version=version,
         to_phone_number=to_number,
         from_phone_number=from_number,
         metadata=metadata,
-        timeline=plan.timeline,
-        duration_sec=plan.duration_sec,
-        transcript=transcript(agent.greeting, metadata) if plan.connected else None,
+        plan=plan,
     )
-    if not emulator.store.charge_and_add(call, workspace.call_cost):
-        raise ApiError(402, "Insufficient billing wallet balance")
-    emulator.webhooks.call_created(call)
-    return call
 
 
 def call_json(call: CallRecord, now: datetime) -> dict[str, Any]:

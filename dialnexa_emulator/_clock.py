@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -94,3 +95,10 @@ def iso(moment: datetime) -> str:
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # without "+00:00"
+
+
+def with_text_times(entry: Any) -> Any:
+    """An entry with a `created_at` datetime (TOML's own, or Python's) as RFC 3339 text."""
+    if isinstance(entry, Mapping) and isinstance(entry.get("created_at"), datetime):
+        return {**entry, "created_at": entry["created_at"].isoformat()}
+    return entry

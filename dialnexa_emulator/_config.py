@@ -22,10 +22,10 @@ import phonenumbers
 
 from dialnexa_emulator._agents import Agent
 from dialnexa_emulator._auth import ApiKey
+from dialnexa_emulator._clock import with_text_times
 from dialnexa_emulator._journal import DEFAULT_SIZE
 from dialnexa_emulator._lifecycle import OUTCOMES, OutcomeRule, Timing
 from dialnexa_emulator._ratelimit import RateLimit
-from dialnexa_emulator._seeding import with_text_times
 from dialnexa_emulator._telephony import Destination, Telephony
 from dialnexa_emulator._validation import E164, Schema, compile_schema
 

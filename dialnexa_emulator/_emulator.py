@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -10,15 +11,15 @@ from typing import Any, Literal
 
 from dialnexa_emulator._answers import AnswerCheck, answer_check
 from dialnexa_emulator._auth import KeyRing
-from dialnexa_emulator._calls import call_ids, held_call_json
-from dialnexa_emulator._clock import Clock, iso
+from dialnexa_emulator._calls import call_ids, call_to_place, held_call_json
+from dialnexa_emulator._clock import Clock, iso, with_text_times
 from dialnexa_emulator._config import ConfigError, EmulatorConfig, Workspace
 from dialnexa_emulator._control_spec import control_plane
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._faults import Faults
 from dialnexa_emulator._journal import Journal
 from dialnexa_emulator._ratelimit import RateLimiter
-from dialnexa_emulator._seeding import SeedError, seed_calls, with_text_times
+from dialnexa_emulator._seeding import SeedError, seed_calls
 from dialnexa_emulator._spec import Spec
 from dialnexa_emulator._spec_check import check_spec
 from dialnexa_emulator._store import CallRecord, MemoryStore, Store
@@ -94,12 +95,16 @@ class Emulator:
                 raise ConfigError(f"{self.config.source}: {exc}") from None
             self.store.seed(calls)
 
-    def seed_calls(self, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Add calls that happened before now (entries of the control plane's `SeedCall` shape,
-        `created_at` a datetime or RFC 3339 text); the calls as `calls()` shows them.
+    def seed_calls(self, *entries: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Add calls that happened before now, e.g. `seed_calls({"status": "busy", "count": 50})`
+        (entries of the control plane's `SeedCall` shape, `created_at` a datetime or RFC 3339
+        text); the calls as `calls()` shows them, oldest first.
 
         ApiError (400) says what is wrong with an entry.
         """
+        if len(entries) == 1 and not isinstance(entries[0], Mapping):
+            _deprecated("seed_calls([...]) with a list", "seed_calls(*entries)")
+            entries = tuple(entries[0])
         body = {"calls": [with_text_times(entry) for entry in entries]}
         self.control.operations["seedCalls"].check_body(body)
         now = self.clock.now()
@@ -109,6 +114,17 @@ class Emulator:
             raise ApiError(400, str(exc)) from None
         self.store.seed(calls)
         return [held_call_json(call, now) for call in calls]
+
+    def place_call(
+        self, workspace: Workspace, body: Mapping[str, Any], now: datetime
+    ) -> CallRecord:
+        """createCall on a body of the spec's shape: the call placed, charged and announced
+        (ApiError when a rule refuses it, 402 when the wallet cannot pay)."""
+        call = call_to_place(workspace, body, now, self.config)
+        if not self.store.charge_and_add(call, workspace.call_cost):
+            raise ApiError(402, "Insufficient billing wallet balance")
+        self.webhooks.call_created(call)
+        return call
 
     def calls(
         self,
@@ -141,18 +157,37 @@ class Emulator:
             self.rate_limiter.reset()  # windows that began "later" would otherwise last longer
         self.clock.set(moment)
 
-    def balance(self, workspace_id: str) -> Decimal:
+    def balance(self, workspace_id: str | None = None) -> Decimal:
+        """A workspace's wallet balance (default: the first workspace's)."""
         return self.store.balance(self._workspace(workspace_id).id)
 
-    def set_balance(self, workspace_id: str, balance: Decimal | float | str) -> None:
-        """Set a wallet (a float is read through its text, so 0.1 is exactly 0.1)."""
-        amount = Decimal(str(balance))
-        if not amount.is_finite() or amount < 0:
+    def set_balance(
+        self, amount: Decimal | float | str, *old: Any, workspace_id: str | None = None
+    ) -> None:
+        """Set a wallet, e.g. to 0 so the next create is a 402 (default: the first workspace's;
+        a float is read through its text, so 0.1 is exactly 0.1)."""
+        if old:  # 1.x: set_balance(workspace_id, balance)
+            _deprecated(
+                "set_balance(workspace_id, balance)", "set_balance(amount, workspace_id=...)"
+            )
+            workspace_id, amount = str(amount), old[0]
+        value = Decimal(str(amount))
+        if not value.is_finite() or value < 0:
             raise ApiError(400, "balance must be a finite number, not less than 0")
-        self.store.set_balance(self._workspace(workspace_id).id, amount)
+        self.store.set_balance(self._workspace(workspace_id).id, value)
 
-    def _workspace(self, workspace_id: str) -> Workspace:
+    def _workspace(self, workspace_id: str | None) -> Workspace:
+        if workspace_id is None:
+            return self.config.workspaces[0]
         workspace = self.workspaces.get(workspace_id)
         if workspace is None:
             raise ApiError(404, f"Workspace {workspace_id} not found")
         return workspace
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is deprecated and goes in the next minor release; use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )

@@ -12,13 +12,13 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from starlette.types import Scope
-
 from dialnexa_emulator._clock import iso
+
+Scope = MutableMapping[str, Any]  # an ASGI scope, named without importing Starlette
 
 REDACTED = "[redacted]"
 _REDACTED_BYTES = REDACTED.encode()

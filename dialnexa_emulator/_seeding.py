@@ -8,26 +8,20 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dialnexa_emulator._calls import new_call
 from dialnexa_emulator._clock import iso, parse_iso
 from dialnexa_emulator._errors import ApiError
-from dialnexa_emulator._lifecycle import plan_reaching, transcript
-from dialnexa_emulator._store import CallRecord
+from dialnexa_emulator._lifecycle import plan_reaching
 
 if TYPE_CHECKING:
     from dialnexa_emulator._config import EmulatorConfig, Workspace
+    from dialnexa_emulator._store import CallRecord
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class SeedError(ValueError):
     """An entry that cannot be seeded; the message names it (`calls[2]`)."""
-
-
-def with_text_times(entry: Any) -> Any:
-    """An entry with a `created_at` datetime (TOML's own, or Python's) as RFC 3339 text."""
-    if isinstance(entry, Mapping) and isinstance(entry.get("created_at"), datetime):
-        return {**entry, "created_at": entry["created_at"].isoformat()}
-    return entry
 
 
 def seed_calls(
@@ -90,25 +84,19 @@ def _calls_of(
         )
 
     metadata = entry.get("metadata", {})
-    said = transcript(agent.greeting, metadata) if status == "completed" else None
-    calls = []
-    for n in range(count):
-        plan = plan_reaching(status, first + n * every, talk_sec, config.timing)
-        calls.append(
-            CallRecord(
-                id=new_id(),
-                workspace_id=workspace.id,
-                agent_id=agent.id,
-                agent_version_number=version,
-                to_phone_number=to_number,
-                from_phone_number=from_number,
-                metadata=metadata,
-                timeline=plan.timeline,
-                duration_sec=plan.duration_sec,
-                transcript=said,
-            )
+    return [
+        new_call(
+            new_id(),
+            workspace=workspace,
+            agent=agent,
+            version=version,
+            to_phone_number=to_number,
+            from_phone_number=from_number,
+            metadata=metadata,
+            plan=plan_reaching(status, first + n * every, talk_sec, config.timing),
         )
-    return calls
+        for n in range(count)
+    ]
 
 
 def _workspace(where: str, entry: Mapping[str, Any], config: EmulatorConfig) -> Workspace:

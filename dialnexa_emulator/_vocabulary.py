@@ -14,18 +14,18 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from dialnexa_emulator._calls import call_json
+from dialnexa_emulator._agents import Agent
+from dialnexa_emulator._calls import call_json, new_call
 from dialnexa_emulator._errors import envelope
 from dialnexa_emulator._faults import FAULT_STATUSES
-from dialnexa_emulator._lifecycle import IN_FLIGHT, OUTCOMES, plan_reaching, transcript
+from dialnexa_emulator._lifecycle import IN_FLIGHT, OUTCOMES, OutcomeRule, Timing, plan_reaching
 from dialnexa_emulator._store import CallRecord
 from dialnexa_emulator.webhooks._events import due_events, event_body
 
 if TYPE_CHECKING:
-    from dialnexa_emulator._config import EmulatorConfig
+    from dialnexa_emulator._config import EmulatorConfig, Workspace
 
 _EPOCH = datetime(2024, 3, 1, 10, tzinfo=UTC)
 _ANY_NUMBER = "any other number"
@@ -114,33 +114,31 @@ def answers(operation_id: str) -> dict[int, str]:
 
 
 def vocabulary(config: EmulatorConfig) -> Vocabulary:
-    return _vocabulary(config.outcomes, config.timing, _sample_workspace(config))
-
-
-def _sample_workspace(config: EmulatorConfig) -> tuple[str, str, int, str, str, str]:
-    """The first workspace's id, agent, version, greeting, caller ID and a destination."""
+    """What an emulator with `config` can say (built once per outcome rules, timing and first
+    workspace: emulators of one config share it)."""
     workspace = config.workspaces[0]
-    agent = next(iter(workspace.agents.values()), None)
-    agent_id = agent.id if agent is not None else "agt_sample"
-    version = (agent.published or [1])[-1] if agent is not None else 1
-    greeting = agent.greeting if agent is not None else "Hello."
-    destination = workspace.telephony.example_destination() or "+919876543210"
-    return (workspace.id, agent_id, version, greeting, workspace.default_from_number, destination)
+    agent = next(iter(workspace.agents.values()), _SAMPLE_AGENT)
+    key = (config.outcomes, config.timing, workspace.id, agent.id, workspace.default_from_number)
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = _vocabulary(config.outcomes, _Sample(workspace, agent, config.timing))
+    return found
 
 
-@lru_cache(maxsize=16)
-def _vocabulary(
-    rules: tuple[Any, ...], timing: Any, workspace: tuple[str, str, int, str, str, str]
-) -> Vocabulary:
+_SAMPLE_AGENT = Agent(id="agt_sample", name="Sample", greeting="Hello.", versions={1: True})
+_BUILT: dict[tuple[Any, ...], Vocabulary] = {}
+
+
+def _vocabulary(rules: tuple[OutcomeRule, ...], sample: _Sample) -> Vocabulary:
     words = _Collected()
-    placed = _placed_outcomes(rules, workspace[5])
+    placed = _placed_outcomes(rules, sample.destination)
     for outcome in OUTCOMES:
-        words.add_call(_call(outcome, timing, workspace), placed.get(outcome) or _seeded(outcome))
+        words.add_call(sample.call(outcome), placed.get(outcome) or _seeded(outcome))
     for status in IN_FLIGHT:  # a status no placed call stays in (say `created`, for 0 s)
         if status not in words.statuses:
             provoke = _seeded(status)
             words.statuses[status] = provoke
-            call = _call(status, timing, workspace)
+            call = sample.call(status)
             words.samples.append(Sample("getCall 200", call_json(call, call.ended_at), provoke))
     for operation in _ANSWERS:
         for code, why in answers(operation).items():
@@ -219,20 +217,27 @@ def _in_flight(provoke: Provoke) -> Provoke:
     return Provoke("every call, in flight", provoke.to_phone_number)
 
 
-def _call(status: str, timing: Any, workspace: tuple[str, str, int, str, str, str]) -> CallRecord:
-    """A call that goes as far as `status`, as the emulator would hold it."""
-    workspace_id, agent_id, version, greeting, from_number, to_number = workspace
-    plan = plan_reaching(status, _EPOCH, timing.talk_sec, timing)
-    metadata = {"customer_name": "Priya Sharma"}
-    return CallRecord(
-        id="call_sample1",
-        workspace_id=workspace_id,
-        agent_id=agent_id,
-        agent_version_number=version,
-        to_phone_number=to_number,
-        from_phone_number=from_number,
-        metadata=metadata,
-        timeline=plan.timeline,
-        duration_sec=plan.duration_sec,
-        transcript=transcript(greeting, metadata) if plan.connected else None,
-    )
+@dataclass(frozen=True)
+class _Sample:
+    """Calls of the first workspace, as the emulator would hold them."""
+
+    workspace: Workspace
+    agent: Agent
+    timing: Timing
+
+    @property
+    def destination(self) -> str:
+        return self.workspace.telephony.example_destination() or "+919876543210"
+
+    def call(self, status: str) -> CallRecord:
+        """A call that goes as far as `status`."""
+        return new_call(
+            "call_sample1",
+            workspace=self.workspace,
+            agent=self.agent,
+            version=(self.agent.published or [1])[-1],
+            to_phone_number=self.destination,
+            from_phone_number=self.workspace.default_from_number,
+            metadata={"customer_name": "Priya Sharma"},
+            plan=plan_reaching(status, _EPOCH, self.timing.talk_sec, self.timing),
+        )

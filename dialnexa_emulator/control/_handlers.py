@@ -111,7 +111,7 @@ async def list_all_calls(call: ControlRequest) -> Response:
 
 
 async def seed_calls(call: ControlRequest) -> Response:
-    return JSONResponse(call.emulator.seed_calls(call.body["calls"]), status_code=201)
+    return JSONResponse(call.emulator.seed_calls(*call.body["calls"]), status_code=201)
 
 
 async def list_requests(call: ControlRequest) -> Response:
@@ -128,7 +128,7 @@ async def get_wallet(call: ControlRequest) -> Response:
 
 
 async def set_wallet(call: ControlRequest) -> Response:
-    call.emulator.set_balance(call.path["workspace_id"], call.body["balance"])
+    call.emulator.set_balance(call.body["balance"], workspace_id=call.path["workspace_id"])
     return _wallet(call)
 
 

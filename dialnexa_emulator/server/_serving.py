@@ -15,9 +15,9 @@ from uvicorn.supervisors import Multiprocess
 
 from dialnexa_emulator._config import default_config, load_config
 from dialnexa_emulator._emulator import ControlPlaneAccess
+from dialnexa_emulator.app import create_app
 from dialnexa_emulator.server._protocol import GuardedHttpToolsProtocol
 from dialnexa_emulator.server._state_file import SqliteClock, SqliteStore, StateFile
-from dialnexa_emulator.web._app import create_app
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def serve(options: ServeOptions, sock: socket.socket, workers: int) -> None:
 
 def _hide_dropped_connections(record: logging.LogRecord) -> bool:
     """A dropped connection is a fault someone asked for, not a crash worth a traceback."""
-    from dialnexa_emulator.testing._transport import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
+    from dialnexa_emulator.web._dropped import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
 
     dropped = record.exc_info is not None and isinstance(record.exc_info[1], ConnectionDropped)
     if dropped:

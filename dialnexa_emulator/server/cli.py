@@ -15,9 +15,9 @@ from pathlib import Path
 
 from dialnexa_emulator._config import ConfigError, EmulatorConfig, default_config, load_config
 from dialnexa_emulator._spec import SpecError
+from dialnexa_emulator.app import create_app
 from dialnexa_emulator.server._serving import ServeOptions, serve
 from dialnexa_emulator.server._state_file import StateFile, StateFileError
-from dialnexa_emulator.web._app import create_app
 
 DEFAULT_PORT = 8000
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -27,8 +28,8 @@ from dialnexa_emulator._config import EmulatorConfig, load_config
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._faults import Faults
 from dialnexa_emulator._journal import Journal
+from dialnexa_emulator.app import create_app
 from dialnexa_emulator.testing._transport import SyncASGITransport
-from dialnexa_emulator.web._app import create_app
 from dialnexa_emulator.webhooks._delivery import Webhooks
 
 DIALNEXA_HOST = "api.dialnexa.com"
@@ -99,7 +100,7 @@ class EmulatorHandle:
     def seed_calls(self, *entries: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Add calls that happened before now, e.g. `seed_calls({"status": "busy", "count": 50})`
         (the control plane's seed entries); the calls, oldest first."""
-        return self._emulator.seed_calls(entries)
+        return self._emulator.seed_calls(*entries)
 
     def set_clock(self, moment: datetime) -> None:
         """Make it `moment`: forward, or back no further than the newest call's creation."""
@@ -107,15 +108,21 @@ class EmulatorHandle:
 
     def balance(self, workspace_id: str | None = None) -> Decimal:
         """A workspace's wallet balance (default: the first workspace's)."""
-        return self._emulator.balance(workspace_id or self._first_workspace)
+        return self._emulator.balance(workspace_id)
 
-    def set_balance(self, amount: Decimal | float | str, workspace_id: str | None = None) -> None:
+    def set_balance(
+        self, amount: Decimal | float | str, *old: str, workspace_id: str | None = None
+    ) -> None:
         """Set a wallet, e.g. to 0 so the next create is a 402 (default: the first workspace's)."""
-        self._emulator.set_balance(workspace_id or self._first_workspace, amount)
-
-    @property
-    def _first_workspace(self) -> str:
-        return self._emulator.config.workspaces[0].id
+        if old:  # 1.x: set_balance(amount, workspace_id) positionally
+            warnings.warn(
+                "set_balance(amount, workspace_id) is deprecated and goes in the next minor "
+                "release; use set_balance(amount, workspace_id=...)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            workspace_id = old[0]
+        self._emulator.set_balance(amount, workspace_id=workspace_id)
 
     def reset(self) -> None:
         """Forget every call (configured seeds come back); restore balances, rate-limit windows

@@ -11,15 +11,9 @@ import threading
 import httpx
 from starlette.types import ASGIApp
 
+from dialnexa_emulator.web._dropped import ConnectionDropped
 
-class ConnectionDropped(httpx.RemoteProtocolError):
-    """The connection was closed before the response: an injected `drop_after_commit` fault.
-
-    Raised out of the app after the request has taken effect. Over HTTP the server closes the
-    connection, so the client raises its own transport error; in process (httpx.ASGITransport,
-    Starlette's TestClient) this exception itself reaches the caller, as the same kind of
-    `httpx.TransportError` a real dropped connection gives. Its `.request` is not set.
-    """
+__all__ = ["ConnectionDropped", "SyncASGITransport"]
 
 
 class SyncASGITransport(httpx.BaseTransport):

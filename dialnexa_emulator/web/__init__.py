@@ -1,6 +1,5 @@
-"""The emulator's HTTP layer: the Starlette app, its router, request bodies and JSON answers.
-The only part of the emulator's API side that imports Starlette."""
+"""The emulator's HTTP layer for the spec's operations: the router, the operations over HTTP,
+request bodies and JSON answers. With `control/` the only parts that import Starlette; the app
+that serves both is `dialnexa_emulator.app`."""
 
-from dialnexa_emulator.web._app import create_app
-
-__all__ = ["create_app"]
+__all__: list[str] = []

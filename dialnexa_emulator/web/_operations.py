@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.types import Receive, Scope
 
-from dialnexa_emulator._calls import call_json, place_call
+from dialnexa_emulator._calls import call_json
 from dialnexa_emulator._config import Workspace
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._spec import Operation
@@ -45,7 +45,7 @@ async def create_call(ctx: Context) -> tuple[int, Any]:
     body = await read_json_body(ctx.scope, ctx.receive)
     ctx.operation.check_body(body)
     assert isinstance(body, dict)  # the schema says it is an object
-    call = place_call(ctx.emulator, ctx.workspace, body, ctx.now)
+    call = ctx.emulator.place_call(ctx.workspace, body, ctx.now)
     return 201, call_json(call, ctx.now)
 
 

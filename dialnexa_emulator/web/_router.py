@@ -187,7 +187,7 @@ async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it i
     )
     await send({"type": "http.response.start", "status": status, "headers": headers})
     if after is not None and after.drop_after_commit:
-        from dialnexa_emulator.testing._transport import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
+        from dialnexa_emulator.web._dropped import ConnectionDropped  # noqa: PLC0415 - httpx only when a fault drops
 
         raise ConnectionDropped("connection dropped after the request took effect (injected fault)")
     await send({"type": "http.response.body", "body": body})

@@ -1,11 +1,15 @@
-"""Every exit status scripts/contract-test documents, with its message, from a subprocess run."""
+"""Every exit status scripts/contract-test documents, with its message: in process where the
+suite never starts, from a subprocess run where it does."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
+
+import pytest
 
 from dialnexa_contract import cli
 from dialnexa_contract._target import embedded_emulator
@@ -40,16 +44,24 @@ def test_a_rejected_key_is_said_and_nothing_passes() -> None:
     assert "passed" not in run.output and "conforms" not in run.output
 
 
-def test_bad_options_exit_2() -> None:
-    run = run_suite("--max-examples", "0")
-    assert run.returncode == cli.BAD_OPTIONS == 2, run.output
-    assert "--max-examples must be >= 1" in run.output
+def test_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:  # argparse's own exit, in process
+        cli.main(["--max-examples", "0"])
+    assert exited.value.code == cli.BAD_OPTIONS == 2
+    assert "--max-examples must be >= 1" in capsys.readouterr().err
 
 
-def test_an_app_that_cannot_be_loaded_is_a_bad_option() -> None:
-    run = run_suite("--app", "tests.contract.no_such_module:app")
-    assert run.returncode == cli.BAD_OPTIONS, run.output
-    assert "--app" in run.output and "Traceback" not in run.output
+def test_an_app_that_cannot_be_loaded_is_a_bad_option(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(("CONTRACT_", "DIALNEXA_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setattr(os, "environ", os.environ.copy())  # cli.main writes its settings there
+    status = cli.main(["--app", "tests.contract.no_such_module:app"])
+    output = capsys.readouterr()
+    assert status == cli.BAD_OPTIONS, output
+    assert "--app" in output.err and "Traceback" not in output.out + output.err
 
 
 def test_selecting_no_test_exits_5() -> None:

@@ -296,7 +296,7 @@ class TestWallets:
         assert error_message(response, 400) == "balance must not be less than 0"
 
     def test_the_python_handle_sets_it_exactly(self, emulator: Emulator) -> None:
-        emulator.set_balance("default", 0.1)
+        emulator.set_balance(0.1, workspace_id="default")
 
         assert emulator.balance("default") == Decimal("0.1")
 

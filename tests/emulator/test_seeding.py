@@ -152,7 +152,7 @@ def test_an_impossible_entry_is_400(
 
 def test_the_python_handle_seeds_with_datetimes(emulator: Emulator) -> None:
     calls = emulator.seed_calls(
-        [{"status": "no_answer", "created_at": datetime(2024, 1, 5, 8, 30, tzinfo=UTC)}]
+        {"status": "no_answer", "created_at": datetime(2024, 1, 5, 8, 30, tzinfo=UTC)}
     )
 
     assert calls[0]["created_at"] == "2024-01-05T08:30:00.000Z"
@@ -204,7 +204,7 @@ def test_a_shared_state_file_keeps_config_seeds_once_across_workers_and_restarts
     )
     options = ServeOptions(str(path), str(tmp_path / "state.db"), "anywhere")
     first, second = build_app(options), build_app(options)  # two workers, or a restart
-    second.state.emulator.seed_calls([{"count": 1, "status": "failed"}])
+    second.state.emulator.seed_calls({"count": 1, "status": "failed"})
 
     held = [call.id for call in first.state.emulator.calls()]  # every workspace, from the file
 
