@@ -32,19 +32,24 @@ class OffSpecAnswerError(Exception):
     (type, #/components/schemas/Call/properties/ended_at/type)`.
     """
 
-    def __init__(self, operation: str, status: int, problems: Sequence[str]) -> None:
+    def __init__(self, operation: str, status: int | None, problems: Sequence[str]) -> None:
+        """`status` None: a webhook delivery whose event is `operation`."""
         self.operation = operation
         self.status = status
         self.problems = list(problems)
         super().__init__(
-            f"the emulator's {status} answer to {operation} breaks the spec it serves:\n"
+            f"the emulator's {self._what} breaks the spec it serves:\n"
             + "\n".join(f"  {problem}" for problem in self.problems)
         )
 
+    @property
+    def _what(self) -> str:
+        if self.status is None:
+            return f"{self.operation} delivery"
+        return f"{self.status} answer to {self.operation}"
+
     def one_line(self) -> str:
-        return f"the emulator's {self.status} answer to {self.operation} breaks " + "; ".join(
-            self.problems
-        )
+        return f"the emulator's {self._what} breaks " + "; ".join(self.problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ class AnswerCheck:
 
     spec: Spec
     declared: Mapping[str, Mapping[str, _Declared]]  # operationId -> "201" / "4XX" / "default"
+    events: Mapping[str, _Declared]  # webhook event -> its body's schema
 
     def problems(
         self, operation: str, status: int, headers: Mapping[str, str], body: Any
@@ -96,6 +102,17 @@ class AnswerCheck:
                 found += _explain(self.spec, where, schema, declared.body_pointer or "", body)
         return found[:_MAX_PROBLEMS]
 
+    def event_problems(self, event_type: str, body: Any) -> list[str]:
+        """What in a webhook delivery's JSON body the spec's `webhooks:` does not allow."""
+        where = f"{self.spec.source}: {event_type} event"
+        declared = self.events.get(event_type)
+        if declared is None:
+            return [f"{where}: the event is not described (#/webhooks)"]
+        schema = declared.body
+        if schema is None or (schema.accepts is not None and _accepted(schema, body)):
+            return []
+        return _explain(self.spec, where, schema, declared.body_pointer or "", body)[:_MAX_PROBLEMS]
+
     def check(self, operation: str, status: int, headers: Mapping[str, str], body: Any) -> None:
         """OffSpecAnswerError unless the answer conforms."""
         problems = self.problems(operation, status, headers, body)
@@ -129,7 +146,16 @@ def answer_check(spec: Spec) -> AnswerCheck:
                     headers[name.lower()] = compile_schema(schema, registry)
             answers[str(key)] = _Declared(pointer, body, body_pointer, headers)
         declared[operation.id] = answers
-    return AnswerCheck(spec, declared)
+    events: dict[str, _Declared] = {}
+    for event, item in document.get("webhooks", {}).items():
+        for method in item:
+            base = f"/webhooks/{escape_pointer(event)}/{method}/requestBody"
+            body = node_at(document, _follow(document, base))
+            if "application/json" in body.get("content", {}):
+                pointer = _follow(document, f"{base}/content/application~1json/schema")
+                compiled = compile_schema(inline_schema(document, pointer), registry)
+                events[event] = _Declared(base, compiled, pointer, {})
+    return AnswerCheck(spec, declared, events)
 
 
 def _accepted(schema: Schema, body: Any) -> bool:

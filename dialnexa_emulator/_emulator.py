@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from dialnexa_emulator._answers import AnswerCheck, answer_check
+import orjson
+
+from dialnexa_emulator._answers import AnswerCheck, OffSpecAnswerError, answer_check
 from dialnexa_emulator._auth import KeyRing
 from dialnexa_emulator._calls import call_ids, call_to_place, held_call_json
 from dialnexa_emulator._clock import Clock, iso, with_text_times
@@ -25,6 +28,7 @@ from dialnexa_emulator._spec_check import check_spec
 from dialnexa_emulator._store import CallRecord, MemoryStore, Store
 from dialnexa_emulator.webhooks._delivery import Webhooks
 
+logger = logging.getLogger("dialnexa_emulator")
 ControlPlaneAccess = Literal["anywhere", "loopback", "off"]
 OffSpecAnswers = Literal["raise", "respond"]
 
@@ -64,11 +68,28 @@ class Emulator:
         self.store: Store = MemoryStore({w.id: w.balance for w in config.workspaces})
         self.faults = Faults(spec.operations)
         self.rate_limiter = RateLimiter()
-        self.webhooks = Webhooks(config.workspaces, clock, on_secret=self.journal.redact)
+        self.webhooks = Webhooks(
+            config.workspaces,
+            clock,
+            on_secret=self.journal.redact,
+            check_event=self._check_event,
+        )
         self.control_plane: ControlPlaneAccess = "anywhere"
         self.answer_check: AnswerCheck | None = answer_check(spec)
         self.off_spec_answers: OffSpecAnswers = "raise"
         self.seed_configured_calls()
+
+    def _check_event(self, event_type: str, body: bytes) -> OffSpecAnswerError | None:
+        """A webhook event body the spec does not allow: logged, and (in process) the error
+        `webhooks.flush()` raises."""
+        if self.answer_check is None:
+            return None
+        problems = self.answer_check.event_problems(event_type, orjson.loads(body))
+        if not problems:
+            return None
+        error = OffSpecAnswerError(event_type, None, problems)
+        logger.error("%s", error)
+        return error if self.off_spec_answers == "raise" else None
 
     def reset(self) -> None:
         self.store.reset()

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dialnexa_emulator._answers import OffSpecAnswerError
 from dialnexa_emulator._clock import Clock, iso
 from dialnexa_emulator._config import (
     DEFAULT_WEBHOOK_RETRIES,
@@ -151,8 +152,12 @@ class Webhooks:
         clock: Clock,
         *,
         on_secret: Callable[[str], None] = lambda secret: None,
+        check_event: Callable[[str, bytes], OffSpecAnswerError | None] = lambda event, body: None,
     ) -> None:
-        """`on_secret` is told each endpoint's secret (the request journal redacts them)."""
+        """`on_secret` is told each endpoint's secret (the request journal redacts them);
+        `check_event` judges each event body against the spec (an error to raise from `flush`)."""
+        self._check_event = check_event
+        self._off_spec: list[OffSpecAnswerError] = []
         self._clock = clock
         self._on_secret = on_secret
         self._workspaces = {w.id: w for w in workspaces}
@@ -277,6 +282,9 @@ class Webhooks:
         with self._cond:
             if not self._cond.wait_for(lambda: not self._unsettled(now), timeout):
                 raise TimeoutError(f"webhook deliveries still unanswered after {timeout} s")
+            if self._off_spec:  # sent anyway; the test that waits for them hears of it
+                error, self._off_spec = self._off_spec[0], []
+                raise error
 
     async def drain(self) -> None:
         """`flush()` for async code: waits without blocking the running event loop."""
@@ -469,6 +477,10 @@ class Webhooks:
         endpoint = delivery.endpoint
         if not delivery.body:
             delivery.body = webhook_events.event_body(delivery.call, delivery.event_type)
+            error = self._check_event(delivery.event_type, delivery.body)
+            if error is not None:
+                with self._cond:
+                    self._off_spec.append(error)
         secret = endpoint.secret
         if delivery.fault == "wrong_signature":
             secret = "not-" + secret

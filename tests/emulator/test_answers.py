@@ -15,7 +15,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialnexa_emulator import FrozenClock, OffSpecAnswerError, SyncASGITransport, create_app
+from dialnexa_emulator import (
+    FrozenClock,
+    OffSpecAnswerError,
+    SyncASGITransport,
+    WebhookReceiver,
+    create_app,
+)
 from dialnexa_emulator._answers import answer_check
 from dialnexa_emulator._spec import load_spec
 from dialnexa_emulator.server._serving import ServeOptions, build_app
@@ -167,3 +173,35 @@ def test_any_required_field_broken_or_missing_fails_the_check(field: str, value:
     assert all(line.startswith("openapi.yaml: createCall 201: ") for line in found)
     assert any(f"{field}:" in line for line in found)
     assert CHECK.problems("createCall", 201, JSON, CHECK_CALL) == []
+
+
+def test_an_off_spec_webhook_event_is_sent_logged_and_raised_by_flush(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A spec whose event no longer allows what the emulator sends (here: `duration` capped
+    below a completed call's talk time), caught at delivery."""
+
+    def short_calls(document: dict[str, Any]) -> None:
+        document["components"]["schemas"]["WebhookCall"]["properties"]["duration"]["maximum"] = 5
+
+    app = create_app(clock=FrozenClock(), spec=spec_copy(tmp_path, short_calls))
+    emulator = app.state.emulator
+    with WebhookReceiver("whsec_test") as receiver, client(app) as api:
+        emulator.webhooks.add_endpoint(receiver.url, "whsec_test")
+        api.post("/calls", json=MINIMAL_REQUEST)
+        emulator.clock.advance(600)
+        with pytest.raises(OffSpecAnswerError) as raised, caplog.at_level(logging.ERROR):
+            emulator.webhooks.flush()
+        emulator.webhooks.flush()  # raised once
+
+    assert raised.value.status is None
+    assert str(raised.value).startswith(
+        "the emulator's call_ended delivery breaks the spec it serves:"
+    )
+    assert raised.value.problems == [
+        f"{tmp_path / 'openapi.yaml'}: call_ended event: payload.call.duration: 30 is greater "
+        "than the maximum of 5 (maximum, #/components/schemas/WebhookCall/properties/duration/"
+        "maximum)"
+    ]
+    assert [d.event_type for d in receiver.deliveries] == ["call_initiated", "call_ended"]
+    assert "call_ended event: payload.call.duration" in caplog.text
