@@ -31,7 +31,11 @@ def check_spec(spec: Spec, config: EmulatorConfig) -> None:
 
 
 def spec_problems(spec: Spec, config: EmulatorConfig) -> list[str]:
-    return list(_problems(spec, vocabulary(config)))
+    try:
+        return list(_problems(spec, vocabulary(config)))
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        # A part the check reads is missing or of the wrong kind: as unservable as a bad value.
+        return [f"{spec.source}: cannot hold the emulator to this spec: {exc!r}"]
 
 
 @lru_cache(maxsize=8)
@@ -64,8 +68,13 @@ def _all_problems(spec: Spec, words: Vocabulary) -> Iterator[str]:
             how = words.webhook_events[event].how
             yield f"#/webhooks lacks '{event}', which the emulator delivers ({how})"
     for sample in words.samples:
-        pointer = bodies.get(sample.where)
-        if pointer is not None:
+        pointer = bodies.get(sample.where, "")
+        if pointer.startswith("#"):  # declared without a JSON body
+            yield (
+                f"{pointer}/content lacks 'application/json', the body the emulator sends in "
+                f"{sample.where} ({sample.provoke.how})"
+            )
+        elif pointer:
             yield from _walk(document, pointer, sample.body, sample.where, sample.provoke)
     yield from _final_problems(spec, words)
 
@@ -90,7 +99,8 @@ def _header_problems(spec: Spec, pointer: str, status: int) -> Iterator[str]:
 
 
 def _body_schemas(spec: Spec) -> dict[str, str]:
-    """Where each sample's body schema is: `getCall 200` -> its JSON schema's pointer."""
+    """Where each sample's body schema is: `getCall 200` -> its JSON schema's pointer, or
+    `#` and the pointer of a response (or request body) declared without JSON content."""
     pointers = {}
     for operation in spec.operations.values():
         responses = node_at(spec.document, f"{operation.pointer}/responses")
@@ -98,15 +108,18 @@ def _body_schemas(spec: Spec) -> dict[str, str]:
             response_pointer, response = _follow(
                 spec.document, f"{operation.pointer}/responses/{escape_pointer(key)}"
             )
-            if "application/json" in response.get("content", {}):
-                schema = f"{response_pointer}/content/application~1json/schema"
-                pointers[f"{operation.id} {key}"] = schema
+            schema = f"{response_pointer}/content/application~1json/schema"
+            if "application/json" not in response.get("content", {}):
+                schema = f"#{response_pointer}"
+            pointers[f"{operation.id} {key}"] = schema
     for event, item in spec.document.get("webhooks", {}).items():
         for method in item:
             base = f"/webhooks/{escape_pointer(event)}/{method}/requestBody"
             body_pointer, body = _follow(spec.document, base)
             if isinstance(body, Mapping) and "application/json" in body.get("content", {}):
                 pointers[f"{event} event"] = f"{body_pointer}/content/application~1json/schema"
+            else:
+                pointers[f"{event} event"] = f"#{body_pointer}"
     # A status the spec declares only as a range or `default` judges its samples too.
     for operation in spec.operations.values():
         for key in ("4XX", "5XX", "default"):

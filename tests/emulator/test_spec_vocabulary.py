@@ -280,3 +280,23 @@ def test_the_control_plane_says_what_the_emulator_can_produce() -> None:
     assert body["responses"]["getCall"]["404"] == "an unknown call"
     assert body["forbidden_destination"] == "+4915123456789"
     assert body["workspace_id"] == "default"
+
+
+def test_an_answer_declared_without_its_body_is_named() -> None:
+    def edit(document: dict[str, Any]) -> None:
+        del document["paths"]["/calls/{call_id}"]["get"]["responses"]["200"]["content"]
+
+    assert problems(edit)[0] == (
+        "openapi.yaml: #/paths/~1calls~1{call_id}/get/responses/200/content lacks "
+        "'application/json', the body the emulator sends in getCall 200 (every call, in flight)"
+    )
+
+
+def test_a_spec_missing_a_part_the_check_reads_is_refused_in_one_line() -> None:
+    def edit(document: dict[str, Any]) -> None:
+        document["webhooks"]["call_ended"]["post"] = None
+
+    found = problems(edit)
+
+    assert len(found) == 1
+    assert found[0].startswith("openapi.yaml: cannot hold the emulator to this spec: ")
