@@ -44,25 +44,76 @@ def per_call_us(action: Callable[[], object], calls: int, rounds: int) -> float:
     return c.median(results[1:])
 
 
-def create_call_us(check: bool, calls: int, rounds: int) -> float:
-    app = create_app(clock=FrozenClock(), check_responses=check)
-    client = httpx.Client(
-        transport=SyncASGITransport(app),
-        base_url="http://emulator/v1",
-        headers={"Authorization": f"Bearer {c.API_KEY}"},
-    )
-
-    def create() -> None:
-        response = client.post("/calls", json=c.CREATE_BODY)
-        assert response.status_code == 201, response.text
-
-    with client:
-        return per_call_us(create, calls, rounds)
+Pair = tuple[float, float]  # µs per call with answers validated, and without
 
 
-def asgi_create_call_us(check: bool, calls: int, rounds: int) -> float:
+def _paired(timings: list[tuple[float, float]]) -> Pair:
+    """Medians of rounds that measured both modes back to back (the first round warms up)."""
+    kept = timings[1:]
+    return c.median([on for on, _ in kept]), c.median([off for _, off in kept])
+
+
+def sync_create_call_us(calls: int, rounds: int) -> Pair:
+    """`httpx.Client` over `SyncASGITransport`, as `mock_dialnexa` and the fixtures reach it."""
+    clients = {
+        check: httpx.Client(
+            transport=SyncASGITransport(create_app(clock=FrozenClock(), check_responses=check)),
+            base_url="http://emulator/v1",
+            headers={"Authorization": f"Bearer {c.API_KEY}"},
+        )
+        for check in (True, False)
+    }
+
+    def batch(client: httpx.Client) -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            response = client.post("/calls", json=c.CREATE_BODY)
+            assert response.status_code == 201, response.text
+        return (time.perf_counter() - start) / calls * 1e6
+
+    timings = [(batch(clients[True]), batch(clients[False])) for _ in range(rounds + 1)]
+    for client in clients.values():
+        client.close()
+    return _paired(timings)
+
+
+def async_create_call_us(calls: int, rounds: int) -> Pair:
+    """`httpx.AsyncClient` over `httpx.ASGITransport`: in process with no thread between."""
+
+    async def measure() -> Pair:
+        clients = {
+            check: httpx.AsyncClient(
+                transport=httpx.ASGITransport(
+                    create_app(clock=FrozenClock(), check_responses=check)
+                ),
+                base_url="http://emulator/v1",
+                headers={"Authorization": f"Bearer {c.API_KEY}"},
+            )
+            for check in (True, False)
+        }
+
+        async def batch(client: httpx.AsyncClient) -> float:
+            start = time.perf_counter()
+            for _ in range(calls):
+                response = await client.post("/calls", json=c.CREATE_BODY)
+                assert response.status_code == 201, response.text
+            return (time.perf_counter() - start) / calls * 1e6
+
+        timings = [
+            (await batch(clients[True]), await batch(clients[False])) for _ in range(rounds + 1)
+        ]
+        for client in clients.values():
+            await client.aclose()
+        return _paired(timings)
+
+    return asyncio.run(measure())
+
+
+def asgi_create_call_us(calls: int, rounds: int) -> Pair:
     """The app alone: createCall sent straight to the ASGI app, no HTTP client around it."""
-    app = create_app(clock=FrozenClock(), check_responses=check)
+    apps = {
+        check: create_app(clock=FrozenClock(), check_responses=check) for check in (True, False)
+    }
     body = json.dumps(c.CREATE_BODY).encode()
     scope = {
         "type": "http",
@@ -87,24 +138,24 @@ def asgi_create_call_us(check: bool, calls: int, rounds: int) -> float:
     async def receive() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    statuses: list[int] = []
+    statuses: set[int] = set()
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
-            statuses.append(int(message["status"]))
+            statuses.add(int(message["status"]))
 
-    async def rounds_of_calls() -> list[float]:
-        results = []
-        for _ in range(rounds + 1):
-            start = time.perf_counter()
-            for _ in range(calls):
-                await app(dict(scope), receive, send)
-            results.append((time.perf_counter() - start) / calls * 1e6)
-        return results[1:]
+    async def batch(check: bool) -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            await apps[check](dict(scope), receive, send)
+        return (time.perf_counter() - start) / calls * 1e6
 
-    results = asyncio.run(rounds_of_calls())
-    assert set(statuses) == {201}, set(statuses)
-    return c.median(results)
+    async def measure() -> list[tuple[float, float]]:
+        return [(await batch(True), await batch(False)) for _ in range(rounds + 1)]
+
+    timings = asyncio.run(measure())
+    assert statuses == {201}, statuses
+    return _paired(timings)
 
 
 def validation_us(calls: int, rounds: int) -> list[tuple[str, float]]:
@@ -144,34 +195,33 @@ def startup_ms(rounds: int) -> float:
 def report(args: argparse.Namespace, argv: Sequence[str]) -> str:
     calls = 50 if args.quick else args.calls
     rounds = 1 if args.quick else args.rounds
-    on = create_call_us(True, calls, rounds)
-    off = create_call_us(False, calls, rounds)
-    app_on = asgi_create_call_us(True, calls, rounds)
-    app_off = asgi_create_call_us(False, calls, rounds)
+    on, off = sync_create_call_us(calls, rounds)
+    async_on, async_off = async_create_call_us(calls, rounds)
+    app_on, app_off = asgi_create_call_us(calls, rounds)
     checks = validation_us(calls, rounds)
     startup = startup_ms(1 if args.quick else 5)
     versions = c.versions(["httpx", "starlette", "fastjsonschema", "jsonschema"])
     lines = [
         c.section_header("The emulator held to its spec", NAME, argv, args.quick, versions),
-        f"### In-process createCall (median of {rounds} round(s) of {calls} calls; "
-        "not pinned, the machine shared)\n",
+        f"### In-process createCall (median of {rounds} round(s) of {calls} calls, each round "
+        "measuring both modes back to back; not pinned, the machine shared)\n",
         c.table(
-            ["answers", "httpx + SyncASGITransport, µs", "the ASGI app alone, µs"],
+            ["answers", "httpx.Client (sync), µs", "httpx.AsyncClient, µs", "the app alone, µs"],
             [
+                ("validated (the default in process)", *_us(on, async_on, app_on)),
+                ("not validated (`check_responses=False`)", *_us(off, async_off, app_off)),
                 (
-                    "validated against the spec (the default in process)",
-                    f"{on:.0f}",
-                    f"{app_on:.0f}",
+                    "cost of validation",
+                    *_us(on - off, async_on - async_off, app_on - app_off, sign="+"),
                 ),
-                ("not validated (`check_responses=False`)", f"{off:.0f}", f"{app_off:.0f}"),
-                ("cost of validation", f"{on - off:+.0f}", f"{app_on - app_off:+.0f}"),
             ],
         ),
-        "The first column is what a test pays per createCall through `mock_dialnexa` or the "
-        "fixtures (a sync httpx client, the app on an event loop in another thread); the second "
-        "is the emulator's own share.\n",
-        f"Target: a validated in-process createCall under {TARGET_MS:g} ms. Through httpx: "
-        f"{c.verdict(on / 1000, TARGET_MS, at_least=False)}; the app alone: "
+        "The first column is what a sync test pays per createCall through `mock_dialnexa` or "
+        "the fixtures (the app on an event loop in another thread, so two thread switches per "
+        "request); the second an async test; the third is the emulator's own share.\n",
+        f"Target: a validated in-process createCall under {TARGET_MS:g} ms. Sync client: "
+        f"{c.verdict(on / 1000, TARGET_MS, at_least=False)}; async client: "
+        f"{c.verdict(async_on / 1000, TARGET_MS, at_least=False)}; the app alone: "
         f"{c.verdict(app_on / 1000, TARGET_MS, at_least=False)}.\n",
         "### The validation alone, per answer\n",
         c.table(["answer", "µs"], [(label, f"{us:.1f}") for label, us in checks]),
@@ -179,6 +229,10 @@ def report(args: argparse.Namespace, argv: Sequence[str]) -> str:
         f"and config after the first): {startup:.1f} ms.\n",
     ]
     return "\n".join(lines)
+
+
+def _us(*values: float, sign: str = "") -> list[str]:
+    return [f"{value:{sign}.0f}" for value in values]
 
 
 def main(argv: list[str] | None = None) -> int:
