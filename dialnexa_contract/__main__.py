@@ -1,4 +1,5 @@
-"""`python -m dialnexa_contract`: the runner behind scripts/contract-test."""
+"""`python -m dialnexa_contract`: the suite's command (also `dialnexa-contract`, and
+scripts/contract-test in the repository)."""
 
 import sys
 

@@ -1,4 +1,5 @@
-"""`scripts/contract-test`: run the contract suite, say per operation and check what conforms."""
+"""`dialnexa-contract` (`scripts/contract-test` in the repository): run the contract suite, say
+per operation and check what conforms."""
 
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ from dialnexa_contract._reporting import ContractReport
 from dialnexa_contract._spec import SPEC_FILE
 from dialnexa_contract._summary import MARKDOWN
 from dialnexa_contract._target import current_target
+
+# Messages name the command the user ran: scripts/contract-test says so through the environment;
+# otherwise the installed console script, or `python -m dialnexa_contract`.
+PROG_VARIABLE = "DIALNEXA_CONTRACT_PROG"
+
+
+def prog() -> str:
+    named = os.environ.get(PROG_VARIABLE)
+    if named:
+        return named
+    if Path(sys.argv[0]).name == "dialnexa-contract":
+        return "dialnexa-contract"
+    return "python -m dialnexa_contract"
+
 
 SUITE = Path(__file__).resolve().parent / "suite"
 PARTS = {
@@ -81,20 +96,20 @@ Exit status:
 
 EPILOG = """\
 examples:
-  scripts/contract-test                                  # the embedded emulator
-  scripts/contract-test --seed 1234                      # replay a run
-  DIALNEXA_API_KEY=kid:secret scripts/contract-test --base-url https://sandbox.example/v1 \\
+  {prog}                                  # the embedded emulator
+  {prog} --seed 1234                      # replay a run
+  DIALNEXA_API_KEY=kid:secret {prog} --base-url https://sandbox.example/v1 \\
       --allow-calls 2 --to +919876543210 --agent-id agt_mine --junit reports/contract.xml
-  scripts/contract-test -- -k createCall                 # arguments after -- go to pytest
+  {prog} -- -k createCall                 # arguments after -- go to pytest
 """
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     own, pytest_args = _split(list(argv))
     parser = argparse.ArgumentParser(
-        prog="scripts/contract-test",
+        prog=prog(),
         description=DESCRIPTION,
-        epilog=EPILOG,
+        epilog=EPILOG.format(prog=prog()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     target = parser.add_argument_group("target")
@@ -331,21 +346,21 @@ def _run(argv: list[str]) -> int:
     try:
         settings = env.current()
     except env.SettingsError as exc:
-        print(f"scripts/contract-test: error: {exc}", file=sys.stderr)
+        print(f"{prog()}: error: {exc}", file=sys.stderr)
         return BAD_OPTIONS
     os.environ[env.SEED] = str(settings.seed)  # a drawn seed, kept for the report and replays
     print(f"DialNexa contract suite against {settings.describe()}", flush=True)
     try:
         target = current_target()
     except (ImportError, AttributeError, TypeError) as exc:
-        print(f"scripts/contract-test: error: --app {settings.app}: {exc}", file=sys.stderr)
+        print(f"{prog()}: error: --app {settings.app}: {exc}", file=sys.stderr)
         return BAD_OPTIONS
     except (OSError, ValueError) as exc:  # a spec that cannot be read, or that the emulator refuses
         print(f"scripts/contract-test: error: {exc}", file=sys.stderr)
         return BAD_OPTIONS
     verdict = preflight(target)
     if verdict.problem is not None:
-        print(f"scripts/contract-test: {verdict.problem}", flush=True)
+        print(f"{prog()}: {verdict.problem}", flush=True)
         return UNREACHABLE if verdict.unreachable else KEY_REJECTED
     if verdict.warning:
         print(f"warning: {verdict.warning}", flush=True)
@@ -410,5 +425,5 @@ def replay_command(argv: Sequence[str], seed: int) -> str:
             kept.append(arg)
     own, rest = _split(kept)
     return shlex.join(
-        ["scripts/contract-test", *own, "--seed", str(seed), *(["--", *rest] if rest else [])]
+        [*shlex.split(prog()), *own, "--seed", str(seed), *(["--", *rest] if rest else [])]
     )

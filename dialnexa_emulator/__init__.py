@@ -30,8 +30,12 @@ if TYPE_CHECKING:
         ConnectionDropped,
         DialNexaMock,
         EmulatorHandle,
+        MockSetupError,
+        NeverEndingWait,
+        OverrideError,
         SyncASGITransport,
         WebhookReceiver,
+        current_emulator,
         mock_dialnexa,
     )
 
@@ -43,12 +47,16 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorHandle",
     "FrozenClock",
+    "MockSetupError",
+    "NeverEndingWait",
     "OffSpecAnswerError",
+    "OverrideError",
     "SpecError",
     "SyncASGITransport",
     "SystemClock",
     "WebhookReceiver",
     "create_app",
+    "current_emulator",
     "default_config",
     "load_config",
     "mock_dialnexa",
@@ -71,6 +79,10 @@ _HOMES = {
     "SyncASGITransport": "dialnexa_emulator.testing",
     "WebhookReceiver": "dialnexa_emulator.testing",
     "mock_dialnexa": "dialnexa_emulator.testing",
+    "MockSetupError": "dialnexa_emulator.testing",
+    "NeverEndingWait": "dialnexa_emulator.testing",
+    "OverrideError": "dialnexa_emulator.testing",
+    "current_emulator": "dialnexa_emulator.testing",
 }
 
 

@@ -21,6 +21,7 @@ from dialnexa_emulator._control_spec import control_plane
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._faults import Faults
 from dialnexa_emulator._journal import Journal
+from dialnexa_emulator._overrides import Overrides
 from dialnexa_emulator._ratelimit import RateLimiter
 from dialnexa_emulator._seeding import SeedError, seed_calls
 from dialnexa_emulator._spec import Spec
@@ -36,12 +37,14 @@ OffSpecAnswers = Literal["raise", "respond"]
 class Emulator:
     """Everything a request reads or changes, plus the controls `/_emulator/` exposes over HTTP.
 
-    - `reset()`: forget calls (configured seeds come back), restore balances, rate-limit windows
-      and faults, empty the journal, drop webhook deliveries (configured endpoints stay), rewind
-      the clock.
+    - `reset()`: forget calls (configured seeds come back), restore balances, rate-limit windows,
+      faults and overrides, empty the journal, drop webhook deliveries (configured endpoints
+      stay), rewind the clock.
     - `clock.advance(seconds)`, `clock.now()`, `set_clock(moment)`: the time calls age by.
     - `faults.add(operation=..., count=..., status=..., ...)`, `faults.armed()`,
       `faults.remove(id)`, `faults.clear()`: inject faults.
+    - `overrides.add(operation, status, body=..., headers=..., times=...)`, `overrides.armed()`,
+      `overrides.remove(id)`, `overrides.clear()`: answers on demand, checked against the spec.
     - `journal.entries()`, `journal.clear()`, `journal.bodies`: the requests that arrived.
     - `calls(...)`: every call held, as JSON; `seed_calls(entries)`: add calls in the past.
     - `balance(workspace_id)`, `set_balance(workspace_id, amount)`: wallets.
@@ -67,6 +70,7 @@ class Emulator:
         )
         self.store: Store = MemoryStore({w.id: w.balance for w in config.workspaces})
         self.faults = Faults(spec.operations)
+        self.overrides = Overrides(spec)
         self.rate_limiter = RateLimiter()
         self.webhooks = Webhooks(
             config.workspaces,
@@ -94,6 +98,7 @@ class Emulator:
     def reset(self) -> None:
         self.store.reset()
         self.faults.clear()
+        self.overrides.clear()
         self.rate_limiter.reset()
         self.journal.clear()
         self.webhooks.reset()

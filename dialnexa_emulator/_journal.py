@@ -3,8 +3,10 @@
 Recording is on the hot path, so a record is a small tuple appended to a bounded deque; it becomes
 JSON only when read. It never holds a secret: the values of credential headers are replaced
 before they are kept, and so is any configured key's or webhook endpoint's secret wherever else it
-appears (path, query, other headers, a recorded body). Bodies are kept only when asked for
-(`bodies`), since `metadata` may hold personal data.
+appears (path, query, other headers, a recorded body). Bodies are kept when asked for
+(`bodies`: in process, by default; served, only by config, since `metadata` may hold personal
+data), each up to `BODY_LIMIT` bytes. Every answer of 400 or more carries its reason: the message
+it was refused with.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _CREDENTIAL_HEADERS = frozenset(
     {b"authorization", b"proxy-authorization", b"cookie", b"x-api-key", b"api-key"}
 )
 DEFAULT_SIZE = 1000
+BODY_LIMIT = 64 * 1024  # the API's own request size limit: a kept body is never longer
 
 
 class _Record(NamedTuple):
@@ -43,6 +46,8 @@ class _Record(NamedTuple):
     duration_sec: float
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes | None
+    reason: str | list[str] | None
+    override_id: str | None
 
 
 class Journal:
@@ -73,15 +78,18 @@ class Journal:
         key_id: str | None = None,
         fault_id: str | None = None,
         body: bytes | None = None,
+        reason: str | list[str] | None = None,
+        override_id: str | None = None,
     ) -> None:
-        """Keep one request; `started` is its `time.perf_counter()` on arrival."""
+        """Keep one request; `started` is its `time.perf_counter()` on arrival. `reason`: why
+        it was answered with an error status (the message of the error answered)."""
         headers = tuple(
             (name, _REDACTED_BYTES if name in _CREDENTIAL_HEADERS else value)
             for name, value in scope["headers"]
         )
         path: str = scope["path"]
         query: bytes = scope["query_string"]
-        body = body if self.bodies else None  # a body not kept needs no scrubbing
+        body = body[:BODY_LIMIT] if self.bodies and body is not None else None
         if self._secrets:
             headers, path, query, body = self._scrubbed(headers, path, query, body)
         self._records.append(
@@ -99,6 +107,8 @@ class Journal:
                 time.perf_counter() - started,
                 headers,
                 body,
+                reason,
+                override_id,
             )
         )
 
@@ -129,6 +139,13 @@ class Journal:
             if operation is None or record.operation == operation
         ]
 
+    def last(self, operation: str) -> dict[str, Any] | None:
+        """The newest kept request to `operation`, if any."""
+        for record in reversed(self._records):
+            if record.operation == operation:
+                return _json(record)
+        return None
+
     def clear(self) -> None:
         self._records.clear()
 
@@ -149,9 +166,12 @@ def _json(record: _Record) -> dict[str, Any]:
         "workspace_id": record.workspace_id,
         "key_id": record.key_id,
         "fault_id": record.fault_id,
+        "override_id": record.override_id,
         "duration_ms": round(record.duration_sec * 1000, 3),
         "headers": headers,
     }
+    if record.reason is not None:
+        entry["reason"] = record.reason
     if record.body is not None:
         entry["body"] = record.body.decode("utf-8", "replace")
     return entry

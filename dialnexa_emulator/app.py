@@ -75,10 +75,15 @@ async def _no_route(request: Request, exc: Exception) -> Response:
         message = f"Cannot {request.method} {request.url.path}; allowed: {allowed}"
         response = error_response(405, message, exc.headers)
     else:
-        response = error_response(404, f"Cannot {request.method} {request.url.path}")
+        message = f"Cannot {request.method} {request.url.path}"
+        response = error_response(404, message)
     if not request.url.path.startswith(PREFIX + "/"):
         emulator: Emulator = request.app.state.emulator
         emulator.journal.record(
-            request.scope, at=emulator.clock.now(), started=started, status=response.status_code
+            request.scope,
+            at=emulator.clock.now(),
+            started=started,
+            status=response.status_code,
+            reason=message,
         )
     return response

@@ -54,3 +54,32 @@ def spec() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def validator_at(spec: dict[str, Any]) -> Callable[[str], Validator]:
     return validator_factory(spec)
+
+
+# The slow tier (`scripts/test --all`, what CI runs): whole modules that build and install wheels,
+# drive a browser, load servers, or run the contract suite many times over. A test elsewhere
+# joins it with @pytest.mark.slow. `scripts/test` alone leaves them out; naming one runs it.
+SLOW_MODULES = frozenset(
+    {
+        "tests/kit/test_wheel.py",
+        "tests/kit/test_build.py",
+        "tests/test_api_reference.py",
+        "tests/contract/test_catches_deviations.py",
+        "tests/contract/test_live_verdicts.py",
+        "tests/contract/test_live_safety.py",
+        "tests/contract/test_webhooks_live.py",
+        "tests/hardening/test_load.py",
+        "tests/hardening/test_persistence.py",
+        "tests/hardening/test_workers.py",
+        "tests/hardening/test_contract_secrets.py",
+        "tests/fidelity/test_contract_suite.py",
+        "tests/fidelity/test_cli.py",
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(ROOT).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -12,6 +12,7 @@ from dialnexa_emulator._calls import held_call_json
 from dialnexa_emulator._clock import iso, parse_iso
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._faults import FaultError
+from dialnexa_emulator._overrides import DEFAULT, OverrideError
 from dialnexa_emulator._telephony import forbidden_destination
 from dialnexa_emulator._vocabulary import vocabulary
 from dialnexa_emulator.control._routing import ControlHandler, ControlRequest
@@ -94,6 +95,38 @@ async def disarm_fault(call: ControlRequest) -> Response:
     return Response(status_code=_NO_CONTENT)
 
 
+async def list_overrides(call: ControlRequest) -> Response:
+    return JSONResponse([o.as_json() for o in call.emulator.overrides.armed()])
+
+
+async def add_override(call: ControlRequest) -> Response:
+    wanted = call.body
+    try:
+        override = call.emulator.overrides.add(
+            wanted["operation"],
+            int(wanted["status"]),
+            wanted.get("body", DEFAULT),
+            wanted.get("headers"),
+            times=int(wanted.get("times", 1)),
+            off_spec=wanted.get("off_spec", False),
+        )
+    except OverrideError as exc:
+        raise ApiError(400, str(exc).replace("off_spec=True", '"off_spec": true')) from None
+    return JSONResponse(override.as_json(), status_code=201)
+
+
+async def clear_overrides(call: ControlRequest) -> Response:
+    call.emulator.overrides.clear()
+    return Response(status_code=_NO_CONTENT)
+
+
+async def remove_override(call: ControlRequest) -> Response:
+    override_id = call.path["override_id"]
+    if not call.emulator.overrides.remove(override_id):
+        raise ApiError(404, f"No armed override has the id {override_id}")
+    return Response(status_code=_NO_CONTENT)
+
+
 async def list_all_calls(call: ControlRequest) -> Response:
     query = call.query
     emulator = call.emulator
@@ -153,6 +186,10 @@ HANDLERS: dict[str, ControlHandler] = {
     "armFault": arm_fault,
     "clearFaults": clear_faults,
     "disarmFault": disarm_fault,
+    "listOverrides": list_overrides,
+    "addOverride": add_override,
+    "clearOverrides": clear_overrides,
+    "removeOverride": remove_override,
     "listAllCalls": list_all_calls,
     "seedCalls": seed_calls,
     "listRequests": list_requests,

@@ -23,6 +23,11 @@ DEFAULT_PORT = 8000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["record"], ["replay"]):  # the fidelity tools (docs/fidelity.md)
+        from dialnexa_emulator.fidelity import main as fidelity  # noqa: PLC0415 - when asked for
+
+        return fidelity(argv)
     parser = _parser()
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -100,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dialnexa-emulator",
         description="Serve a stateful local emulator of DialNexa's calls API.",
+        epilog="also: `dialnexa-emulator record --help` (record a target, e.g. a sandbox) and "
+        "`dialnexa-emulator replay --help` (score the emulator against a recording)",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)"

@@ -6,24 +6,40 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dialnexa_emulator.testing._mock import DialNexaMock, EmulatorHandle, mock_dialnexa
+    from dialnexa_emulator._overrides import OverrideError
+    from dialnexa_emulator.testing._handle import EmulatorHandle
+    from dialnexa_emulator.testing._mock import (
+        DialNexaMock,
+        MockSetupError,
+        current_emulator,
+        mock_dialnexa,
+    )
     from dialnexa_emulator.testing._receiver import ReceivedDelivery, WebhookReceiver
     from dialnexa_emulator.testing._transport import ConnectionDropped, SyncASGITransport
+    from dialnexa_emulator.testing._waiting import NeverEndingWait
 
 __all__ = [
     "ConnectionDropped",
     "DialNexaMock",
     "EmulatorHandle",
+    "MockSetupError",
+    "NeverEndingWait",
+    "OverrideError",
     "ReceivedDelivery",
     "SyncASGITransport",
     "WebhookReceiver",
+    "current_emulator",
     "mock_dialnexa",
 ]
 
 _HOMES = {
     "DialNexaMock": "_mock",
-    "EmulatorHandle": "_mock",
+    "EmulatorHandle": "_handle",
+    "MockSetupError": "_mock",
+    "current_emulator": "_mock",
     "mock_dialnexa": "_mock",
+    "NeverEndingWait": "_waiting",
+    "OverrideError": "..._overrides",
     "ReceivedDelivery": "_receiver",
     "WebhookReceiver": "_receiver",
     "ConnectionDropped": "_transport",
@@ -35,7 +51,8 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
+    module = f"dialnexa_emulator.{home[3:]}" if home.startswith("...") else f"{__name__}.{home}"
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 

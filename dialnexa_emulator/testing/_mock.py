@@ -1,143 +1,49 @@
 """`mock_dialnexa()`: httpx requests for api.dialnexa.com reach an in-process emulator instead.
 
 Like moto's `mock_aws`: code under test builds its clients from its production settings and runs
-unchanged. Inside the block, httpx's own transports (`httpx.HTTPTransport`,
-`httpx.AsyncHTTPTransport`, which every client uses unless given another) send requests for
-`api.dialnexa.com` to the emulator and every other request on as before; outside it nothing is
-patched. The innermost active block wins, process-wide (threads included).
+unchanged. For its duration `DIALNEXA_API_KEY` and `DIALNEXA_BASE_URL` name the emulator's key and
+https://api.dialnexa.com/v1 (restored after); a base URL the variable named before (a served
+emulator's, say) is intercepted too. httpx's own transports (`httpx.HTTPTransport`,
+`httpx.AsyncHTTPTransport`, which every client uses unless given another) send those requests to
+the emulator, offer its clock to the client's `calls.wait` (so waits take no time), and send every
+other request on as before; outside it nothing is patched. The innermost active block wins,
+process-wide (threads included).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import os
+import ssl
 import threading
-import warnings
-from collections.abc import Callable, Mapping
-from datetime import datetime
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
 import httpx
+from httpx._transports import default as _httpx_transports  # where transports make SSL contexts
 from starlette.applications import Starlette
 
-from dialnexa_emulator._calls import call_json
-from dialnexa_emulator._clock import Clock, FrozenClock
+from dialnexa_emulator._clock import FrozenClock
 from dialnexa_emulator._config import EmulatorConfig, load_config
-from dialnexa_emulator._emulator import Emulator
-from dialnexa_emulator._faults import Faults
-from dialnexa_emulator._journal import Journal
 from dialnexa_emulator.app import create_app
-from dialnexa_emulator.testing._transport import SyncASGITransport
-from dialnexa_emulator.webhooks._delivery import Webhooks
+from dialnexa_emulator.testing._handle import EmulatorHandle
+from dialnexa_emulator.testing._waiting import WaitClock
 
 DIALNEXA_HOST = "api.dialnexa.com"
 DIALNEXA_BASE_URL = f"https://{DIALNEXA_HOST}/v1"
+KEY_VARIABLE, URL_VARIABLE = "DIALNEXA_API_KEY", "DIALNEXA_BASE_URL"
+HANDLE_PARAMETER = "dialnexa"  # a decorated function with a parameter of this name gets the handle
 
 P = ParamSpec("P")
 R = TypeVar("R")
 ConfigSource = EmulatorConfig | str | Path | None
+Origin = tuple[str, str, int | None]  # scheme, host, port (None: the scheme's default)
 
 
-class EmulatorHandle:
-    """An emulator in this process, and what a test needs of it.
-
-    `base_url` and `api_key` (the first workspace's first key) reach it; `clock`, `faults`,
-    `webhooks`, `calls`, `requests`, `seed_calls()`, `set_clock()`, `balance()`, `set_balance()`
-    and `reset()` drive and inspect it; `app` is the ASGI app itself.
-    """
-
-    def __init__(self, app: Starlette, base_url: str) -> None:
-        self.app = app
-        self.base_url = base_url
-        self._emulator: Emulator = app.state.emulator
-        self._sync_transport: SyncASGITransport | None = None
-        self._async_transport = httpx.ASGITransport(app)
-
-    @property
-    def api_key(self) -> str:
-        return self._emulator.config.workspaces[0].api_keys[0].token
-
-    @property
-    def control_url(self) -> str:
-        """Where the control plane (`/_emulator/reset`, `/clock/advance`, `/faults`) answers."""
-        return self.base_url.removesuffix(self._emulator.spec.base_path) + "/_emulator"
-
-    @property
-    def clock(self) -> Clock:
-        return self._emulator.clock
-
-    @property
-    def faults(self) -> Faults:
-        return self._emulator.faults
-
-    @property
-    def webhooks(self) -> Webhooks:
-        """Webhook endpoints and deliveries; `webhooks.flush()` waits for what is due."""
-        return self._emulator.webhooks
-
-    @property
-    def calls(self) -> list[dict[str, Any]]:
-        """Every call placed, as getCall returns it now: workspace by workspace, oldest first."""
-        emulator, now = self._emulator, self._emulator.clock.now()
-        return [
-            call_json(call, now)
-            for workspace in emulator.config.workspaces
-            for call in reversed(list(emulator.store.newest_first(workspace.id)))
-        ]
-
-    @property
-    def requests(self) -> list[dict[str, Any]]:
-        """The request journal: the API requests that arrived, oldest first, never a secret."""
-        return self._emulator.journal.entries()
-
-    @property
-    def journal(self) -> Journal:
-        """The journal itself: `.clear()`, `.bodies = True` to keep request bodies too."""
-        return self._emulator.journal
-
-    def seed_calls(self, *entries: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Add calls that happened before now, e.g. `seed_calls({"status": "busy", "count": 50})`
-        (the control plane's seed entries); the calls, oldest first."""
-        return self._emulator.seed_calls(*entries)
-
-    def set_clock(self, moment: datetime) -> None:
-        """Make it `moment`: forward, or back no further than the newest call's creation."""
-        self._emulator.set_clock(moment)
-
-    def balance(self, workspace_id: str | None = None) -> Decimal:
-        """A workspace's wallet balance (default: the first workspace's)."""
-        return self._emulator.balance(workspace_id)
-
-    def set_balance(
-        self, amount: Decimal | float | str, *old: str, workspace_id: str | None = None
-    ) -> None:
-        """Set a wallet, e.g. to 0 so the next create is a 402 (default: the first workspace's)."""
-        if old:  # 1.x: set_balance(amount, workspace_id) positionally
-            warnings.warn(
-                "set_balance(amount, workspace_id) is deprecated and goes in the next minor "
-                "release; use set_balance(amount, workspace_id=...)",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            workspace_id = old[0]
-        self._emulator.set_balance(amount, workspace_id=workspace_id)
-
-    def reset(self) -> None:
-        """Forget every call (configured seeds come back); restore balances, rate-limit windows
-        and faults; empty the journal; rewind the clock."""
-        self._emulator.reset()
-
-    def _handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._sync_transport is None:
-            self._sync_transport = SyncASGITransport(self.app)
-        return self._sync_transport.handle_request(request)
-
-    def _close(self) -> None:
-        self._emulator.webhooks.close()
-        if self._sync_transport is not None:
-            self._sync_transport.close()
+class MockSetupError(RuntimeError):
+    """mock_dialnexa() cannot stand in for what the environment points the client at."""
 
 
 def emulator_app(config: ConfigSource = None) -> Starlette:
@@ -145,7 +51,9 @@ def emulator_app(config: ConfigSource = None) -> Starlette:
     for the built-in one (ConfigError if the file is unusable)."""
     if config is not None and not isinstance(config, EmulatorConfig):
         config = load_config(config)
-    return create_app(config, clock=FrozenClock())
+    app = create_app(config, clock=FrozenClock())
+    app.state.emulator.journal.bodies = True  # in process: a test asserts on what was sent
+    return app
 
 
 @overload
@@ -156,10 +64,12 @@ def mock_dialnexa(config: ConfigSource | Callable[P, R] = None) -> DialNexaMock 
     """Route httpx's requests for api.dialnexa.com to a fresh in-process emulator.
 
     `with mock_dialnexa() as emulator:` yields its `EmulatorHandle`; `@mock_dialnexa()` (or bare
-    `@mock_dialnexa`) gives each call of a sync or async function a fresh one. The clock is
-    frozen at 2024-03-01T10:00:00Z until `emulator.clock.advance(seconds)`. `config` is a TOML
-    path or an `EmulatorConfig` (default: the built-in one, whose key `kid_demo:sk_demo_secret`
-    is `emulator.api_key`).
+    `@mock_dialnexa`) gives each call of a sync or async function a fresh one, passed as its
+    `dialnexa` parameter if it has one (else `current_emulator()` returns it). Inside,
+    DIALNEXA_API_KEY and DIALNEXA_BASE_URL name the emulator. The clock is frozen at
+    2024-03-01T10:00:00Z: it moves on `emulator.clock.advance(seconds)`, and while the client's
+    `calls.wait` waits. `config` is a TOML path or an `EmulatorConfig` (default: the built-in
+    one, whose key `kid_demo:sk_demo_secret` is `emulator.api_key`).
     """
     if callable(config):  # bare @mock_dialnexa
         return _decorate(config, None)
@@ -173,98 +83,253 @@ class DialNexaMock:
         # Read now, so a bad file fails where the mock is made, and once for every use.
         self._config = load_config(config) if isinstance(config, (str, Path)) else config
         self._handle: EmulatorHandle | None = None
+        self._saved: dict[str, str | None] = {}
+
+    @property
+    def handle(self) -> EmulatorHandle:
+        """The active block's emulator (RuntimeError outside it)."""
+        if self._handle is None:
+            raise RuntimeError("this mock_dialnexa() is not active")
+        return self._handle
 
     def __enter__(self) -> EmulatorHandle:
         if self._handle is not None:
             raise RuntimeError("this mock_dialnexa() is already active; make another one")
-        self._handle = EmulatorHandle(emulator_app(self._config), DIALNEXA_BASE_URL)
-        _routes.push(self._handle)
-        return self._handle
+        handle = EmulatorHandle(emulator_app(self._config), DIALNEXA_BASE_URL)
+        try:
+            aliases = _aliases(os.environ.get(URL_VARIABLE), handle)
+        except MockSetupError:
+            handle._close()
+            raise
+        self._saved = {name: os.environ.get(name) for name in (KEY_VARIABLE, URL_VARIABLE)}
+        os.environ[KEY_VARIABLE], os.environ[URL_VARIABLE] = handle.api_key, DIALNEXA_BASE_URL
+        self._handle = handle
+        _routes.push(handle, aliases)
+        return handle
 
     def __exit__(self, *exc_info: object) -> None:
         handle, self._handle = self._handle, None
         if handle is not None:
             _routes.pop(handle)
+            for name, value in self._saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
             handle._close()
 
     def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
         return _decorate(func, self._config)
 
 
+def current_emulator() -> EmulatorHandle:
+    """The innermost active `mock_dialnexa()`'s emulator (RuntimeError if none is active)."""
+    return _routes.innermost()
+
+
+def _aliases(url: str | None, handle: EmulatorHandle) -> list[Origin]:
+    """The origin `DIALNEXA_BASE_URL` names, when it is not DialNexa's: clients made from it
+    before the block must reach the emulator too. MockSetupError if the emulator cannot stand in
+    for it (another base path: its requests would miss every route)."""
+    if not url or url.rstrip("/") == DIALNEXA_BASE_URL:
+        return []
+    base_path = handle._emulator.spec.base_path
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        problem = "which is not an http(s) URL"
+    elif parsed.path.rstrip("/") != base_path:
+        problem = f"whose path is not the API's base path {base_path}"
+    else:
+        return [(parsed.scheme, parsed.host, parsed.port)]
+    raise MockSetupError(
+        f"{URL_VARIABLE} is {url!r}, {problem}: mock_dialnexa() cannot stand in for it. Unset "
+        f"it for the test (monkeypatch.delenv({URL_VARIABLE!r})) or point it at "
+        f"{DIALNEXA_BASE_URL}"
+    )
+
+
 def _decorate(func: Callable[P, R], config: ConfigSource) -> Callable[P, R]:
+    """`func` run inside a fresh mock; a parameter named `dialnexa` gets its handle (and is
+    hidden from the signature, so pytest does not look for a fixture of that name)."""
+    signature = inspect.signature(func)
+    wants_handle = HANDLE_PARAMETER in signature.parameters
+    wrapper: Any
     if inspect.iscoroutinefunction(func):
 
         @functools.wraps(func)
-        async def run_async(*args: P.args, **kwargs: P.kwargs) -> Any:
-            with DialNexaMock(config):
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            with DialNexaMock(config) as handle:
+                if wants_handle:
+                    kwargs[HANDLE_PARAMETER] = handle
                 return await func(*args, **kwargs)
 
-        return cast(Callable[P, R], run_async)
+        wrapper = run_async
+    else:
 
-    @functools.wraps(func)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with DialNexaMock(config):
-            return func(*args, **kwargs)
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with DialNexaMock(config) as handle:
+                if wants_handle:
+                    kwargs[HANDLE_PARAMETER] = handle
+                return func(*args, **kwargs)
 
-    return run
+        wrapper = run
+    if wants_handle:
+        kept = [p for name, p in signature.parameters.items() if name != HANDLE_PARAMETER]
+        wrapper.__signature__ = signature.replace(parameters=kept)
+    return cast(Callable[P, R], wrapper)
 
 
 class _Routes:
-    """The active mocks, innermost last; httpx's transports are wrapped while there is one."""
+    """The active mocks, innermost last, and the served emulators whose clocks waits may use;
+    httpx's transports are wrapped while there is either."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._active: list[EmulatorHandle] = []
-        self._originals: tuple[Any, Any] | None = None
+        self._active: list[tuple[EmulatorHandle, list[Origin]]] = []
+        self._served: dict[Origin, EmulatorHandle] = {}
+        self._originals: tuple[Any, Any, Any] | None = None
 
-    def push(self, handle: EmulatorHandle) -> None:
+    def push(self, handle: EmulatorHandle, aliases: list[Origin]) -> None:
         with self._lock:
-            if not self._active:
-                self._install()
-            self._active.append(handle)
+            self._active.append((handle, aliases))
+            self._install()
 
     def pop(self, handle: EmulatorHandle) -> None:
         with self._lock:
-            self._active.remove(handle)
-            if not self._active:
-                self._uninstall()
+            self._active = [(h, a) for h, a in self._active if h is not handle]
+            self._uninstall()
 
-    def target(self, request: httpx.Request) -> EmulatorHandle | None:
-        if request.url.host != DIALNEXA_HOST:
-            return None
+    def serve_clock(self, handle: EmulatorHandle) -> None:
+        """Let waits on `handle`'s base URL (a served emulator's) run on its clock."""
+        with self._lock:
+            self._served[_origin(httpx.URL(handle.base_url))] = handle
+            self._install()
+
+    def unserve_clock(self, handle: EmulatorHandle) -> None:
+        with self._lock:
+            self._served.pop(_origin(httpx.URL(handle.base_url)), None)
+            self._uninstall()
+
+    def innermost(self) -> EmulatorHandle:
         active = self._active
-        return active[-1] if active else None
+        if not active:
+            raise RuntimeError("no mock_dialnexa() is active")
+        return active[-1][0]
+
+    def target(self, url: httpx.URL) -> EmulatorHandle | None:
+        """The emulator a request for `url` goes to, if a mock intercepts it."""
+        active = self._active
+        if not active:
+            return None
+        if url.host == DIALNEXA_HOST:
+            return active[-1][0]
+        origin = _origin(url)
+        for handle, aliases in reversed(active):
+            if origin in aliases:
+                return handle
+        return None
+
+    def poll_clock(self, url: httpx.URL) -> WaitClock | None:
+        handle = self.target(url) or self._served.get(_origin(url))
+        return handle.wait_clock if handle is not None else None
+
+    def _missed(self, request: httpx.Request, exc: httpx.ConnectError) -> None:
+        if self._active:
+            reached = [DIALNEXA_BASE_URL] + [
+                f"{scheme}://{host}{f':{port}' if port else ''}"
+                for _, aliases in self._active
+                for scheme, host, port in aliases
+            ]
+            exc.add_note(
+                f"mock_dialnexa() is active and intercepts {', '.join(reached)}; this request "
+                f"went to {request.url.scheme}://{request.url.netloc.decode()}, which it does "
+                f"not. Is the client's base_url (or {URL_VARIABLE} when it was made) another?"
+            )
 
     def _install(self) -> None:
+        if self._originals is not None:
+            return
         send_sync = httpx.HTTPTransport.handle_request
         send_async = httpx.AsyncHTTPTransport.handle_async_request
-        self._originals = (send_sync, send_async)
+        make_context = getattr(_httpx_transports, _SSL_FACTORY)
+        self._originals = (send_sync, send_async, make_context)
 
         def handle_request(
             transport: httpx.HTTPTransport, request: httpx.Request
         ) -> httpx.Response:
-            handle = self.target(request)
-            if handle is None:
+            handle = self.target(request.url)
+            if handle is not None:
+                return handle._handle_request(request)
+            try:
                 return send_sync(transport, request)
-            return handle._handle_request(request)
+            except httpx.ConnectError as exc:
+                self._missed(request, exc)
+                raise
 
         async def handle_async_request(
             transport: httpx.AsyncHTTPTransport, request: httpx.Request
         ) -> httpx.Response:
-            handle = self.target(request)
-            if handle is None:
+            handle = self.target(request.url)
+            if handle is not None:
+                return await handle._async_transport.handle_async_request(request)
+            try:
                 return await send_async(transport, request)
-            return await handle._async_transport.handle_async_request(request)
+            except httpx.ConnectError as exc:
+                self._missed(request, exc)
+                raise
+
+        def poll_clock(transport: object, url: httpx.URL) -> WaitClock | None:
+            return self.poll_clock(url)
 
         httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign,assignment]
         httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign,assignment]
+        # The client's `polling.offered_clock` asks the transport for this: waits take no time.
+        httpx.HTTPTransport.poll_clock = poll_clock  # type: ignore[attr-defined]
+        httpx.AsyncHTTPTransport.poll_clock = poll_clock  # type: ignore[attr-defined]
+        setattr(_httpx_transports, _SSL_FACTORY, _shared_ssl_context(make_context))
 
     def _uninstall(self) -> None:
-        assert self._originals is not None
-        send_sync, send_async = self._originals
+        if self._active or self._served or self._originals is None:
+            return
+        send_sync, send_async, make_context = self._originals
         httpx.HTTPTransport.handle_request = send_sync  # type: ignore[method-assign]
         httpx.AsyncHTTPTransport.handle_async_request = send_async  # type: ignore[method-assign]
+        setattr(_httpx_transports, _SSL_FACTORY, make_context)
+        del httpx.HTTPTransport.poll_clock  # type: ignore[attr-defined]
+        del httpx.AsyncHTTPTransport.poll_clock  # type: ignore[attr-defined]
         self._originals = None
+
+
+_SSL_FACTORY = "create_ssl_context"  # what httpx's transports call, in their module
+_SSL_CONTEXTS: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+
+def _shared_ssl_context(make: Callable[..., ssl.SSLContext]) -> Callable[..., ssl.SSLContext]:
+    """httpx's `create_ssl_context`, made once per settings: loading the CA bundle for each new
+    client costs ~30 ms, most of a test's time. The same context httpx would build; contexts are
+    shared safely between connections."""
+
+    def create_ssl_context(
+        verify: ssl.SSLContext | str | bool = True, cert: Any = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        environment = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        key = (trust_env, *environment) if trust_env else (False,)
+        context = _SSL_CONTEXTS.get(key)
+        if context is None:
+            context = _SSL_CONTEXTS[key] = make(verify=True, cert=None, trust_env=trust_env)
+        return context
+
+    return create_ssl_context
+
+
+def _origin(url: httpx.URL) -> Origin:
+    return (url.scheme, url.host, url.port)
 
 
 _routes = _Routes()

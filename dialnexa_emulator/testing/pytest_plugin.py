@@ -11,6 +11,10 @@ Fixtures (docs/testing-your-code.md):
   (relative to the test's file), or None for the built-in one. Override it to choose for a
   directory.
 
+Strict tests (`@pytest.mark.dialnexa(strict=True)`, or `dialnexa_strict = true` in the ini file
+for all): a test fails if its emulator got a request that no assertion matched, or refused one
+(a 4xx by its own rules) that no assertion named the status of.
+
 Heavy imports happen in the fixtures: the plugin loads in every pytest run of the environment.
 """
 
@@ -28,39 +32,90 @@ if TYPE_CHECKING:
     import uvicorn
     from dialnexa_client import AsyncDialNexa, DialNexa
 
-    from dialnexa_emulator.testing._mock import EmulatorHandle
+    from dialnexa_emulator.testing._handle import EmulatorHandle
     from dialnexa_emulator.testing._receiver import WebhookReceiver
 
-_MARKER = "dialnexa(config): the emulator config file (relative to the test's file) for this test"
+_MARKER = (
+    "dialnexa(config=None, strict=False): the emulator config file (relative to the test's "
+    "file) for this test; strict: fail on requests no assertion expected or the emulator refused"
+)
+_MARKER_USE = '@pytest.mark.dialnexa(config="file.toml", strict=True) (either argument or both)'
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "dialnexa_strict",
+        "fail every test whose DialNexa emulator got a request no assertion expected, or "
+        "refused one (see the dialnexa marker's strict)",
+        type="bool",
+        default=False,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER)
 
 
+def _marker_arguments(request: pytest.FixtureRequest) -> dict[str, object]:
+    marker = request.node.get_closest_marker("dialnexa")
+    if marker is None:
+        return {}
+    if marker.args or not set(marker.kwargs) <= {"config", "strict"}:
+        pytest.fail(f"use the marker as {_MARKER_USE}", pytrace=False)
+    return dict(marker.kwargs)
+
+
 @pytest.fixture
 def dialnexa_config(request: pytest.FixtureRequest) -> Path | None:
     """The config file the closest `dialnexa` marker names; None for the built-in config."""
-    marker = request.node.get_closest_marker("dialnexa")
-    if marker is None:
-        return None
-    if marker.args or set(marker.kwargs) != {"config"}:
-        pytest.fail('use the marker as @pytest.mark.dialnexa(config="file.toml")', pytrace=False)
-    return Path(request.path.parent, marker.kwargs["config"])
+    config = _marker_arguments(request).get("config")
+    return None if config is None else Path(request.path.parent, str(config))
 
 
 @pytest.fixture
 def dialnexa_emulator(dialnexa_config: Path | None) -> Iterator[EmulatorHandle]:
     """A fresh in-process emulator, frozen clock; https://api.dialnexa.com reaches it."""
     from dialnexa_emulator._config import ConfigError
-    from dialnexa_emulator.testing._mock import mock_dialnexa
+    from dialnexa_emulator.testing._mock import MockSetupError, mock_dialnexa
 
     try:
         mock = mock_dialnexa(dialnexa_config)
     except ConfigError as exc:
         pytest.fail(str(exc), pytrace=False)
-    with mock as emulator:
+    try:
+        emulator = mock.__enter__()
+    except MockSetupError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
         yield emulator
+    finally:
+        mock.__exit__(None, None, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Strict tests: once the test passed, it fails if its emulator saw the unexpected."""
+    result = yield
+    funcargs = getattr(item, "funcargs", {})
+    names = ("dialnexa_emulator", "dialnexa_server")
+    handles = [funcargs[name] for name in names if name in funcargs]
+    if handles and _strict(item):
+        lines = [line for handle in handles for line in handle.unexpected_requests()]
+        if lines:
+            pytest.fail(
+                "strict: the DialNexa emulator got requests this test did not expect "
+                "(match them with assert_called; name the status of a refused one):\n  "
+                + "\n  ".join(lines),
+                pytrace=False,
+            )
+    return result
+
+
+def _strict(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("dialnexa")
+    if marker is not None and "strict" in marker.kwargs:
+        return bool(marker.kwargs["strict"])
+    return bool(item.config.getini("dialnexa_strict"))
 
 
 @pytest.fixture
@@ -104,11 +159,20 @@ def _dialnexa_webhook_receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def dialnexa_server(dialnexa_config: Path | None, _dialnexa_servers: _Servers) -> EmulatorHandle:
-    """The session's served emulator for this config, reset for the test."""
+def dialnexa_server(
+    dialnexa_config: Path | None, _dialnexa_servers: _Servers
+) -> Iterator[EmulatorHandle]:
+    """The session's served emulator for this config, reset for the test; the client's
+    `calls.wait` runs on its clock in this process."""
+    from dialnexa_emulator.testing._mock import _routes
+
     server = _dialnexa_servers.get(dialnexa_config)
     server.reset()
-    return server
+    _routes.serve_clock(server)
+    try:
+        yield server
+    finally:
+        _routes.unserve_clock(server)
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +202,8 @@ class _Servers:
         import uvicorn
 
         from dialnexa_emulator._config import ConfigError
-        from dialnexa_emulator.testing._mock import EmulatorHandle, emulator_app
+        from dialnexa_emulator.testing._handle import EmulatorHandle
+        from dialnexa_emulator.testing._mock import emulator_app
 
         try:
             app = emulator_app(config)

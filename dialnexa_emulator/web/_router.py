@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio
+import orjson
 from starlette.applications import Starlette
 from starlette.convertors import Convertor
 from starlette.requests import ClientDisconnect
@@ -29,6 +30,7 @@ from dialnexa_emulator._auth import ApiKey
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._errors import ApiError, dump_json, envelope
 from dialnexa_emulator._faults import Fault
+from dialnexa_emulator._overrides import Override, OverrideError
 from dialnexa_emulator._ratelimit import TOO_MANY_REQUESTS
 from dialnexa_emulator._spec import Operation
 from dialnexa_emulator.web._operations import HANDLERS, Context, Handler
@@ -44,6 +46,7 @@ _FAULT_MESSAGES = {
     504: "Gateway timeout",
 }
 _EMPTY_400: RawHeaders = [(b"content-length", b"0")]
+_DISCONNECTED = "the client disconnected before its request body was complete"
 
 
 class ApiPath:
@@ -103,6 +106,32 @@ class EmulatorApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
+def _preferred_code(scope: Scope) -> str | None:
+    """The `code` a `Prefer: code=NNN` header asks for (Prism's convention), if any."""
+    for name, value in scope["headers"]:
+        if name == b"prefer":
+            for token in value.decode("latin-1").replace(";", ",").split(","):
+                key, _, wanted = token.strip().partition("=")
+                if key.lower() == "code":
+                    return str(wanted.strip().strip('"'))
+    return None
+
+
+def _override(emulator: Emulator, operation: Operation, scope: Scope) -> Override | None:
+    """The answer a test chose for this request: a `Prefer: code=` header's, or an armed one."""
+    code = _preferred_code(scope)
+    if code is not None:
+        if not code.isdigit():
+            raise ApiError(400, f"Prefer: code={code} is not an HTTP status")
+        try:
+            override = emulator.overrides.answer(operation.id, int(code))
+        except OverrideError as exc:
+            raise ApiError(400, f"Prefer: code={code} cannot be answered: {exc.rule}") from None
+        override.id = "prefer"
+        return override
+    return emulator.overrides.take(operation.id)
+
+
 def _authorization(scope: Scope) -> str | None:
     """The first Authorization header, as Starlette's `request.headers.get` reads it."""
     for name, value in scope["headers"]:
@@ -135,45 +164,45 @@ async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it i
     limit_headers: dict[str, str] | None = None
     key: ApiKey | None = None
     now: datetime | None = None
+    override: Override | None = None
+    reason: str | list[str] | None = None
     after = fault if fault is not None and (fault.after_commit or fault.drop_after_commit) else None
     try:
         if fault is not None:
             await _suffer(fault, operation, emulator.clock.now())
         key = emulator.keys.authenticate(_authorization(scope))
         now = emulator.clock.now()
-        if key.rate_limit is not None:
-            limit_headers = emulator.rate_limiter.admit(key.id, key.rate_limit, now.timestamp())
-        workspace = emulator.workspaces[key.workspace_id]
-        status, content = await handler(
-            Context(scope, receive, operation, emulator, workspace, now)
-        )
-        body = dump_json(content)
-        headers = json_head(body)
+        override = _override(emulator, operation, scope)
+        if override is not None:  # the test's answer, in place of the operation's
+            status, body, headers, reason = await _chosen(override, receive, body_chunks)
+        else:
+            if key.rate_limit is not None:
+                limit_headers = emulator.rate_limiter.admit(key.id, key.rate_limit, now.timestamp())
+            workspace = emulator.workspaces[key.workspace_id]
+            status, content = await handler(
+                Context(scope, receive, operation, emulator, workspace, now)
+            )
+            body = dump_json(content)
+            headers = json_head(body)
     except ApiError as error:
-        status = error.status
-        content = envelope(status, error.message)
-        body = dump_json(content)
-        headers = json_head(body, error.headers)
+        status, body, headers, reason = _refusal(error)
     except ClientDisconnect:
         # Nobody is left to read it, nor to suffer what a fault does after the answer.
-        status, body, headers = 400, b"", [*_EMPTY_400]  # a copy: rate-limit headers may join
-        content = after = None
+        status, body, headers, reason = 400, b"", [*_EMPTY_400], _DISCONNECTED  # a copy of head
+        after = None
     except Exception:
         logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
-        status = 500
-        content = envelope(500, "Internal server error")
-        body = dump_json(content)
-        headers = json_head(body)
+        status, body, headers, _ = _refusal(ApiError(500, "Internal server error"))
+        reason = "Internal server error (an unexpected error, logged)"
     if after is not None and after.after_commit:
-        injected = _fault_error(after, emulator.clock.now())
-        status = injected.status
-        content = envelope(status, injected.message)
-        body = dump_json(content)
-        headers = json_head(body, injected.headers)
+        status, body, headers, reason = _refusal(_fault_error(after, emulator.clock.now()))
     elif limit_headers:
         _update(headers, limit_headers)
-    if emulator.answer_check is not None and content is not None:
-        status, body, headers = _held_to_spec(emulator, operation, (status, body, headers), content)
+    if emulator.answer_check is not None and override is None and body:
+        # A test's chosen answer was judged when it was armed (and may be off-spec on purpose).
+        status, body, headers, reason = _held_to_spec(
+            emulator, operation, (status, body, headers, reason)
+        )
     journal.record(
         scope,
         at=now or emulator.clock.now(),
@@ -184,6 +213,8 @@ async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it i
         key_id=key.id if key else None,
         fault_id=fault.id if fault else None,
         body=b"".join(body_chunks) if body_chunks is not None else None,
+        reason=reason,
+        override_id=override.id if override else None,
     )
     await send({"type": "http.response.start", "status": status, "headers": headers})
     if after is not None and after.drop_after_commit:
@@ -193,23 +224,41 @@ async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it i
     await send({"type": "http.response.body", "body": body})
 
 
-def _held_to_spec(
-    emulator: Emulator, operation: Operation, answer: tuple[int, bytes, RawHeaders], content: Any
-) -> tuple[int, bytes, RawHeaders]:
+Answer = tuple[int, bytes, RawHeaders, str | list[str] | None]  # status, body, head, reason
+
+
+def _held_to_spec(emulator: Emulator, operation: Operation, answer: Answer) -> Answer:
     """The answer, if the spec allows it. Otherwise, in process, raise; served, log what broke
     and answer a 500 that says it."""
     assert emulator.answer_check is not None
-    status, _, headers = answer
+    status, body, headers, _ = answer
     raw = {name.decode("latin-1"): value.decode("latin-1") for name, value in headers}
-    problems = emulator.answer_check.problems(operation.id, status, raw, content)
+    problems = emulator.answer_check.problems(operation.id, status, raw, orjson.loads(body))
     if not problems:
         return answer
     error = OffSpecAnswerError(operation.id, status, problems)
     if emulator.off_spec_answers == "raise":
         raise error
     logger.error("%s", error)
-    body = dump_json(envelope(500, f"Off-spec answer withheld: {error.one_line()}"))
-    return 500, body, json_head(body)
+    return _refusal(ApiError(500, f"Off-spec answer withheld: {error.one_line()}"))
+
+
+def _refusal(error: ApiError) -> Answer:
+    body = dump_json(envelope(error.status, error.message))
+    return error.status, body, json_head(body, error.headers), error.message
+
+
+async def _chosen(override: Override, receive: Receive, kept: list[bytes] | None) -> Answer:
+    """The answer a test chose; the request body is read first if the journal keeps it."""
+    if kept is not None:
+        while (await receive()).get("more_body", False):
+            pass
+    body = dump_json(override.body)
+    reason = None
+    if override.status >= 400:
+        message = override.body.get("message") if isinstance(override.body, dict) else None
+        reason = message if isinstance(message, (str, list)) else f"answered by {override.id}"
+    return override.status, body, json_head(body, override.headers), reason
 
 
 def _recording(receive: Receive, chunks: list[bytes]) -> Receive:

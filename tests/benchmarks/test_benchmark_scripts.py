@@ -16,7 +16,7 @@ import pytest
 from benchmarks import _common
 from tests.conftest import ROOT
 
-SCRIPTS = ("emulator", "profile", "client", "plugin", "suite", "answers")
+SCRIPTS = ("emulator", "profile", "client", "plugin", "suite", "testing", "answers")
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:

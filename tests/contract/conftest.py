@@ -33,7 +33,8 @@ def run_suite(*args: str, env: dict[str, str] | None = None) -> Run:
     completed = subprocess.run(
         [sys.executable, "-m", "dialnexa_contract", *args],
         cwd=ROOT,
-        env={**environment, **(env or {})},
+        # As scripts/contract-test runs it, so messages and replays name that command.
+        env={**environment, "DIALNEXA_CONTRACT_PROG": "scripts/contract-test", **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

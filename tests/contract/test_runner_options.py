@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -141,7 +143,10 @@ def test_a_live_target_comes_from_the_suites_own_variable(monkeypatch: pytest.Mo
     assert not settings.emulator  # the control plane is for targets said to be emulators
 
 
-def test_the_replay_command_keeps_the_options_but_not_the_secret() -> None:
+def test_the_replay_command_keeps_the_options_but_not_the_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(cli.PROG_VARIABLE, "scripts/contract-test")
     argv = [
         "--base-url",
         "https://h/v1",
@@ -158,3 +163,31 @@ def test_the_replay_command_keeps_the_options_but_not_the_secret() -> None:
         cli.replay_command(argv, 99)
         == "scripts/contract-test --base-url https://h/v1 --seed 99 -- -x"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "named"),
+    [
+        ([str(Path(sys.executable).with_name("dialnexa-contract"))], {}, "dialnexa-contract"),
+        ([sys.executable, "-m", "dialnexa_contract"], {}, "python -m dialnexa_contract"),
+        (
+            [sys.executable, "-m", "dialnexa_contract"],
+            {"DIALNEXA_CONTRACT_PROG": "scripts/contract-test"},
+            "scripts/contract-test",
+        ),
+    ],
+)
+def test_messages_name_the_command_the_user_ran(
+    argv: list[str], env: dict[str, str], named: str
+) -> None:
+    completed = subprocess.run(
+        [*argv, "--max-examples", "0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == cli.BAD_OPTIONS
+    assert completed.stderr.splitlines()[-1] == f"{named}: error: --max-examples must be >= 1"
+    assert completed.stderr.startswith(f"usage: {named} ")

@@ -42,7 +42,9 @@ def test_a_misused_marker_says_how_to_write_it(pytester: pytest.Pytester) -> Non
     )
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(['*use the marker as @pytest.mark.dialnexa(config="file.toml")*'])
+    result.stdout.fnmatch_lines(
+        ['*use the marker as @pytest.mark.dialnexa(config="file.toml", strict=True)*']
+    )
 
 
 def test_httpx_is_patched_only_while_a_test_holds_the_emulator(pytester: pytest.Pytester) -> None:

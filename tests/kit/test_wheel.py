@@ -131,3 +131,25 @@ def test_the_installed_contract_suite_runs(installed: Installed) -> None:
     run = installed.run("-m", "dialnexa_contract", "--max-examples", "2")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "conforms" in run.stdout
+
+
+def test_the_installed_kit_has_its_commands_and_types(installed: Installed) -> None:
+    bin_dir = installed.python.parent
+    for command in ("dialnexa-contract", "dialnexa-emulator"):
+        helped = subprocess.run(
+            [str(bin_dir / command), "--help"],
+            cwd=installed.project,
+            env=installed.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert helped.returncode == 0, helped.stderr
+        assert helped.stdout.startswith(f"usage: {command} ")
+    probe = installed.run(
+        "-c",
+        "import pathlib, dialnexa_emulator, dialnexa_contract; "
+        "print(all((pathlib.Path(m.__file__).parent / 'py.typed').is_file() "
+        "for m in (dialnexa_emulator, dialnexa_contract)))",
+    )
+    assert probe.stdout.strip() == "True", probe.stderr

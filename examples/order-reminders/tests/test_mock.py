@@ -1,24 +1,23 @@
-"""No fixture: mock_dialnexa() around code that builds its client from production settings."""
+"""No fixture: mock_dialnexa() around code that builds its client from production settings.
+
+Nothing else is needed: for its duration the mock sets DIALNEXA_API_KEY and DIALNEXA_BASE_URL to
+the emulator's, and restores them after.
+"""
 
 from __future__ import annotations
 
-import pytest
-from dialnexa_emulator import mock_dialnexa
+from dialnexa_emulator import EmulatorHandle, mock_dialnexa
 
 from order_reminders import Order, on_order_shipped
 
 PRIYA = Order(id="ord_1001", customer_name="Priya Sharma", phone="+919876543210")
 
 
-@pytest.fixture(autouse=True)
-def production_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DIALNEXA_API_KEY", "kid_demo:sk_demo_secret")  # the built-in config's key
-    monkeypatch.delenv("DIALNEXA_BASE_URL", raising=False)  # so: https://api.dialnexa.com/v1
-
-
 @mock_dialnexa
-def test_as_a_decorator() -> None:
-    assert on_order_shipped(PRIYA).startswith("call_")
+def test_as_a_decorator(dialnexa: EmulatorHandle) -> None:
+    call_id = on_order_shipped(PRIYA)
+    dialnexa.assert_called("createCall", times=1, json={"metadata": {"order_id": "ord_1001"}})
+    assert dialnexa.calls[0]["id"] == call_id
 
 
 def test_as_a_context_manager() -> None:

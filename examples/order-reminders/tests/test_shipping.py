@@ -33,7 +33,7 @@ def test_the_clock_stands_still_until_the_test_moves_it(
     dialnexa_emulator.clock.advance(5)
     assert dialnexa_client.calls.get(call_id).status == "received"  # ringing
     # `wait` polls on the emulator's clock: ringing and 30 s of talk pass without sleeping.
-    call = dialnexa_client.calls.wait(call_id, clock=dialnexa_emulator.clock)
+    call = dialnexa_client.calls.wait(call_id)
     assert call.status == "completed"
     assert call.duration_sec == 30
 
@@ -61,7 +61,7 @@ def test_a_gateway_timeout_after_the_call_was_placed_does_not_ring_twice(
     dialnexa_emulator.seed_calls({"status": "completed", "count": 250})  # a shop with history
     dialnexa_emulator.faults.add(operation="createCall", status=504, after_commit=True)
     call_id = on_order_shipped(PRIYA, dialnexa_client)  # found among them by its order id
-    [create, *lookups] = dialnexa_emulator.requests  # the journal: no secrets, no bodies
+    [create, *lookups] = dialnexa_emulator.requests  # the journal: never a secret
     assert (create["operation"], create["status"]) == ("createCall", 504)
     assert {lookup["operation"] for lookup in lookups} == {"listCalls"}
     assert dialnexa_emulator.calls[-1]["id"] == call_id

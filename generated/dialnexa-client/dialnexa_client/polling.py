@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 from .errors import RateLimitError, WaitTimeoutError
 
 if TYPE_CHECKING:
+    import httpx
+
     from .client import RetryPolicy
     from .models.call import Call
 
@@ -45,6 +47,20 @@ class SystemClock:
 
     def advance(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+def offered_clock(http: httpx.Client | httpx.AsyncClient) -> PollClock | None:
+    """The clock the transport serving `http`'s base URL offers for waits, if any.
+
+    The extension point for test doubles: a transport with a `poll_clock(url)` method returning a
+    `PollClock` (or None) has `wait` run on that clock instead of real time, with no ``clock=``
+    from the caller. The kit's emulator transports offer their frozen clock, so waits in tests are
+    instant; httpx's own transports have no such method, so outside tests nothing changes.
+    """
+    find = getattr(http, "_transport_for_url", None)  # httpx's lookup, mounts included
+    hook = getattr(find(http.base_url), "poll_clock", None) if find is not None else None
+    clock: PollClock | None = hook(http.base_url) if callable(hook) else None
+    return clock
 
 
 def checked_interval(poll_interval: float | None) -> float:

@@ -18,7 +18,7 @@ from .models.call import Call
 from .models.call_status import CallStatus
 from .models.create_call_request import CreateCallRequest
 from .models.metadata import Metadata
-from .polling import Poll, PollClock, SystemClock, async_advance, on_clock
+from .polling import Poll, PollClock, SystemClock, async_advance, offered_clock, on_clock
 from .types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -202,12 +202,14 @@ class Calls:
         (default 5, as DialNexa advises; at least 1). A read that fails is retried by the read policy
         (``retries``, default the client's); a 429 that outlasts it is waited out (its Retry-After),
         not raised. ``clock``: a `polling.PollClock` to wait on instead of real time (the emulator's
-        FrozenClock). ``request_timeout``: per read attempt.
+        FrozenClock; by default the one the client's transport offers, `polling.offered_clock`).
+        ``request_timeout``: per read attempt.
 
         Raises:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
+        clock = clock or offered_clock(self._owner.api_client.get_httpx_client())
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         policy = self._owner.api_client.retries if retries is None else retries
         if clock is not None:
@@ -412,12 +414,14 @@ class AsyncCalls:
         (default 5, as DialNexa advises; at least 1). A read that fails is retried by the read policy
         (``retries``, default the client's); a 429 that outlasts it is waited out (its Retry-After),
         not raised. ``clock``: a `polling.PollClock` to wait on instead of real time (the emulator's
-        FrozenClock). ``request_timeout``: per read attempt.
+        FrozenClock; by default the one the client's transport offers, `polling.offered_clock`).
+        ``request_timeout``: per read attempt.
 
         Raises:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
+        clock = clock or offered_clock(self._owner.api_client.get_async_httpx_client())
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         sleep = async_advance(clock)
         policy = self._owner.api_client.retries if retries is None else retries
