@@ -8,6 +8,46 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
+# Every moment the emulator keeps or shows lies between these. Python's datetime ends with 9999; a
+# call placed at the latest moment schedules its statuses and webhook retries days ahead, and a
+# seed reaches back from it, so the bound stays far from that end. Before 1970 a rate-limit reset
+# (Unix seconds) would be negative.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+class ClockRangeError(ValueError):
+    """A moment outside EARLIEST..LATEST; the message names the field and the range."""
+
+
+def allowed_range() -> str:
+    return f"from {iso(EARLIEST)} to {iso(LATEST)}"
+
+
+def check_in_range(moment: datetime, field: str) -> datetime:
+    """`moment`, or ClockRangeError naming `field` if it lies outside EARLIEST..LATEST."""
+    if not EARLIEST <= moment <= LATEST:
+        raise ClockRangeError(f"{field} must be {allowed_range()}; got {_shown(moment)}")
+    return moment
+
+
+def _shown(moment: datetime) -> str:
+    try:
+        return iso(moment)
+    except OverflowError:  # in UTC it would be year 0 or 10000
+        return moment.isoformat()
+
+
+def check_advance(now: datetime, seconds: float) -> None:
+    """ValueError unless moving the clock `seconds` forward from `now` is allowed."""
+    _check_forward(seconds)
+    room = (LATEST - now).total_seconds()  # in seconds: now + seconds may not be a datetime
+    if seconds > room:
+        raise ClockRangeError(
+            f"seconds: {seconds:g} would take the clock past {iso(LATEST)} (the clock stays "
+            f"{allowed_range()}); at most {max(room, 0):.3f} from {iso(now)}"
+        )
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -43,11 +83,14 @@ class SystemClock:
         return self._started_at + timedelta(seconds=elapsed)
 
     def advance(self, seconds: float) -> None:
-        _check_forward(seconds)
+        check_advance(self.now(), seconds)
         self._offset += seconds
 
     def set(self, moment: datetime) -> None:
-        self._offset += (moment - self.now()).total_seconds()
+        check_in_range(moment, "now")
+        # Not through now(): it must work even when the clock reads outside datetime's range.
+        elapsed = time.monotonic() - self._started_monotonic
+        self._offset = (moment - self._started_at).total_seconds() - elapsed
 
     def reset(self) -> None:
         self._offset = 0.0
@@ -59,18 +102,18 @@ class FrozenClock:
     def __init__(self, start: datetime = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)) -> None:
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
-        self._start = start.astimezone(UTC)
+        self._start = check_in_range(_utc(start, "start"), "start")
         self._now = self._start
 
     def now(self) -> datetime:
         return self._now
 
     def advance(self, seconds: float) -> None:
-        _check_forward(seconds)
+        check_advance(self._now, seconds)
         self._now += timedelta(seconds=seconds)
 
     def set(self, moment: datetime) -> None:
-        self._now = moment.astimezone(UTC)
+        self._now = check_in_range(_utc(moment, "now"), "now")
 
     def reset(self) -> None:
         self._now = self._start
@@ -81,12 +124,22 @@ def _check_forward(seconds: float) -> None:
         raise ValueError(f"the clock only moves forward; got {seconds} seconds")
 
 
-def parse_iso(text: str) -> datetime:
-    """An RFC 3339 date-time (already checked by its schema's `format`) as a UTC datetime.
+def _utc(moment: datetime, field: str) -> datetime:
+    """`moment` in UTC; ClockRangeError if that is past the ends of datetime (0001-01-01T00:00
+    at +01:00 is still year 0 in UTC)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ClockRangeError(f"{field} must be {allowed_range()}; got {_shown(moment)}") from None
+
+
+def parse_iso(text: str, field: str = "date-time") -> datetime:
+    """An RFC 3339 date-time (already checked by its schema's `format`) as a UTC datetime;
+    ClockRangeError, naming `field`, if it cannot be one.
 
     Python reads neither a lowercase `t` / `z` nor a leap second (read as the second before).
     """
-    return datetime.fromisoformat(text.upper().replace(":60", ":59")).astimezone(UTC)
+    return _utc(datetime.fromisoformat(text.upper().replace(":60", ":59")), field)
 
 
 @lru_cache(maxsize=4096)  # a call's times are written on every read of it

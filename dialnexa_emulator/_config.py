@@ -8,6 +8,7 @@ names the file and the key.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,6 +73,33 @@ class JournalSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlPlaneSettings:
+    """`[control_plane]`: a token it needs (`Authorization: Bearer ...`), Host names it answers
+    for besides loopback and the bound host (both served only; control/_guard.py)."""
+
+    token: str | None = None
+    allow_hosts: tuple[str, ...] = ()
+
+
+# How long a served emulator waits for a client before closing its connection (server/_protocol.py).
+DEFAULT_HEADER_TIMEOUT_SEC = 10.0
+DEFAULT_BODY_TIMEOUT_SEC = 30.0
+DEFAULT_IDLE_TIMEOUT_SEC = 5.0  # uvicorn's own default keep-alive
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """`[server]`: connection timeouts of a served emulator, in seconds. `header_timeout_sec`:
+    from connecting, or a request's first byte, to the end of its headers; `body_timeout_sec`:
+    from the end of the headers to the end of the body; `idle_timeout_sec`: between an answer and
+    the next request on a kept-alive connection."""
+
+    header_timeout_sec: float = DEFAULT_HEADER_TIMEOUT_SEC
+    body_timeout_sec: float = DEFAULT_BODY_TIMEOUT_SEC
+    idle_timeout_sec: float = DEFAULT_IDLE_TIMEOUT_SEC
+
+
+@dataclass(frozen=True, slots=True)
 class EmulatorConfig:
     workspaces: tuple[Workspace, ...]
     outcomes: tuple[OutcomeRule, ...]
@@ -80,6 +108,8 @@ class EmulatorConfig:
     journal: JournalSettings = JournalSettings()
     # Seeded at start and after every reset: the control plane's `SeedCall` entries.
     calls: tuple[Mapping[str, Any], ...] = field(default=())
+    control_plane: ControlPlaneSettings = ControlPlaneSettings()
+    server: ServerSettings = ServerSettings()
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
@@ -104,6 +134,9 @@ def parse_config(text: str, *, source: str) -> EmulatorConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    not_finite = _not_finite(data, "")
+    if not_finite is not None:  # TOML has nan and inf; no key of the config means either
+        raise ConfigError(f"{source}: {not_finite}")
     failures = _SCHEMA_CHECK.problems(data, root="config")
     if not failures and "calls" in data:
         data["calls"] = [with_text_times(entry) for entry in data["calls"]]
@@ -120,6 +153,24 @@ class _Invalid(Exception):
     pass
 
 
+def _not_finite(value: Any, where: str) -> str | None:
+    """Where a NaN or an infinity is in `value`, said as a problem; None if nowhere."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where or 'config'} must be a finite number, not {value}"
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in children:
+        found = _not_finite(item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
+        if found is not None:
+            return found.removeprefix(".")
+    return None
+
+
 def _build(data: Mapping[str, Any], source: str) -> EmulatorConfig:
     workspaces = tuple(_workspace(f"workspaces[{i}]", w) for i, w in enumerate(data["workspaces"]))
     _unique("workspaces", [w.id for w in workspaces], "workspace id")
@@ -132,7 +183,13 @@ def _build(data: Mapping[str, Any], source: str) -> EmulatorConfig:
         source,
         JournalSettings(**data.get("journal", {})),
         tuple(data.get("calls", ())),
+        _control_plane(data.get("control_plane", {})),
+        ServerSettings(**data.get("server", {})),
     )
+
+
+def _control_plane(data: Mapping[str, Any]) -> ControlPlaneSettings:
+    return ControlPlaneSettings(data.get("token"), tuple(data.get("allow_hosts", ())))
 
 
 @lru_cache(maxsize=1)
@@ -272,8 +329,22 @@ WEBHOOK_FIELDS: dict[str, Any] = {
 }
 _WEBHOOK = _table(WEBHOOK_FIELDS, required=("url", "secret"))
 
+_TIMEOUT = {"type": "number", "exclusiveMinimum": 0, "maximum": 3600}
 _SCHEMA = _table(
     {
+        "control_plane": _table(
+            {
+                "token": {"type": "string", "pattern": r"^[!-~]{16,}$"},
+                "allow_hosts": _array({"type": "string", "pattern": r"^[A-Za-z0-9.:\[\]_-]+$"}),
+            }
+        ),
+        "server": _table(
+            {
+                "header_timeout_sec": _TIMEOUT,
+                "body_timeout_sec": _TIMEOUT,
+                "idle_timeout_sec": _TIMEOUT,
+            }
+        ),
         "journal": _table(
             {
                 "size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
@@ -334,7 +405,11 @@ _SCHEMA = _table(
                                 "rate_limit": _table(
                                     {
                                         "requests": {"type": "integer", "minimum": 1},
-                                        "window_sec": {"type": "number", "exclusiveMinimum": 0},
+                                        "window_sec": {
+                                            "type": "number",
+                                            "exclusiveMinimum": 0,
+                                            "maximum": 31622400,  # a year
+                                        },
                                     },
                                     required=("requests", "window_sec"),
                                 ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -15,7 +15,7 @@ import orjson
 from dialnexa_emulator._answers import AnswerCheck, OffSpecAnswerError, answer_check
 from dialnexa_emulator._auth import KeyRing
 from dialnexa_emulator._calls import call_ids, call_to_place, held_call_json
-from dialnexa_emulator._clock import Clock, iso, with_text_times
+from dialnexa_emulator._clock import Clock, ClockRangeError, check_in_range, iso, with_text_times
 from dialnexa_emulator._config import ConfigError, EmulatorConfig, Workspace
 from dialnexa_emulator._control_spec import control_plane
 from dialnexa_emulator._errors import ApiError
@@ -33,6 +33,18 @@ logger = logging.getLogger("dialnexa_emulator")
 ControlPlaneAccess = Literal["anywhere", "loopback", "off"]
 OffSpecAnswers = Literal["raise", "respond"]
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def served_hosts(bound_host: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The Host names a served control plane answers for (`Emulator.control_hosts`): loopback,
+    `bound_host`, `extra`; lowercase, IPv6 addresses without brackets, as Host names compare."""
+    return LOOPBACK_NAMES | {_bare(bound_host)} | {_bare(name) for name in extra}
+
+
+def _bare(host: str) -> str:
+    return host.strip().lower().removeprefix("[").removesuffix("]")
+
 
 class Emulator:
     """Everything a request reads or changes, plus the controls `/_emulator/` exposes over HTTP.
@@ -40,7 +52,8 @@ class Emulator:
     - `reset()`: forget calls (configured seeds come back), restore balances, rate-limit windows,
       faults and overrides, empty the journal, drop webhook deliveries (configured endpoints
       stay), rewind the clock.
-    - `clock.advance(seconds)`, `clock.now()`, `set_clock(moment)`: the time calls age by.
+    - `clock.advance(seconds)`, `clock.now()`, `set_clock(moment)`, `advance_clock(seconds)`:
+      the time calls age by, kept within `_clock.EARLIEST`..`LATEST` (ApiError 400 past them).
     - `faults.add(operation=..., count=..., status=..., ...)`, `faults.armed()`,
       `faults.remove(id)`, `faults.clear()`: inject faults.
     - `overrides.add(operation, status, body=..., headers=..., times=...)`, `overrides.armed()`,
@@ -50,7 +63,10 @@ class Emulator:
     - `balance(workspace_id)`, `set_balance(workspace_id, amount)`: wallets.
     - `webhooks`: endpoints, deliveries, `flush()`, delivery faults (docs/webhooks.md).
     - `control_plane`: who may use `/_emulator/` over HTTP ("anywhere" in process; the CLI
-      narrows it to "loopback").
+      narrows it to "loopback"); `control_hosts`: the Host names it answers for (None, any: in
+      process no network request reaches it; the CLI sets loopback names, the bound host and
+      `--allow-host`); `control_token`: the bearer token it needs, if any (the config's
+      `[control_plane] token`, or `--control-token`). control/_guard.py.
     - `answer_check`: every answer is validated against the spec (None: not checked);
       `off_spec_answers`: "raise" an `OffSpecAnswerError` (in process), or "respond" with a 500
       that says what broke and log it (served with `--check-responses`).
@@ -65,9 +81,10 @@ class Emulator:
         self.workspaces: dict[str, Workspace] = {w.id: w for w in config.workspaces}
         keys = [key for w in config.workspaces for key in w.api_keys]
         self.keys = KeyRing(keys)
-        self.journal = Journal(
-            (key.secret for key in keys), config.journal.size, bodies=config.journal.bodies
-        )
+        secrets = [key.secret for key in keys]
+        if config.control_plane.token:
+            secrets.append(config.control_plane.token)
+        self.journal = Journal(secrets, config.journal.size, bodies=config.journal.bodies)
         self.store: Store = MemoryStore({w.id: w.balance for w in config.workspaces})
         self.faults = Faults(spec.operations)
         self.overrides = Overrides(spec)
@@ -81,6 +98,8 @@ class Emulator:
         self.control_plane: ControlPlaneAccess = "anywhere"
         self.answer_check: AnswerCheck | None = answer_check(spec)
         self.off_spec_answers: OffSpecAnswers = "raise"
+        self.control_hosts: frozenset[str] | None = None
+        self.control_token: str | None = config.control_plane.token
         self.seed_configured_calls()
 
     def _check_event(self, event_type: str, body: bytes) -> OffSpecAnswerError | None:
@@ -168,10 +187,25 @@ class Emulator:
         wanted = set(status)
         return (call for call in calls if not wanted or call.status_at(now) in wanted)
 
+    def problem(self) -> str | None:
+        """Why the emulator cannot answer as it should right now, or None (health reports it).
+
+        Nothing the emulator accepts leads here; a state file changed under it could.
+        """
+        try:
+            check_in_range(self.clock.now(), "The clock")
+        except Exception as exc:
+            return f"{exc}; set it with PUT /_emulator/clock or POST /_emulator/reset"
+        return None
+
     def set_clock(self, moment: datetime) -> None:
         """Make it `moment`; ApiError (400) if that is before the newest call was created."""
         if moment.tzinfo is None:
             raise ApiError(400, "now must have a time zone offset")
+        try:
+            check_in_range(moment, "now")
+        except ClockRangeError as exc:
+            raise ApiError(400, str(exc)) from None
         newest = next(self.store.newest_first(None), None)
         if newest is not None and moment < newest.created_at:
             raise ApiError(
@@ -179,9 +213,20 @@ class Emulator:
                 f"The clock cannot go back past the newest call, {newest.id}, created at "
                 f"{iso(newest.created_at)}",
             )
-        if moment < self.clock.now():
+        try:
+            backwards = moment < self.clock.now()
+        except Exception:
+            backwards = True
+        if backwards:
             self.rate_limiter.reset()  # windows that began "later" would otherwise last longer
         self.clock.set(moment)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock forward; ApiError (400) if that would leave the clock's range."""
+        try:
+            self.clock.advance(seconds)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
 
     def balance(self, workspace_id: str | None = None) -> Decimal:
         """A workspace's wallet balance (default: the first workspace's)."""

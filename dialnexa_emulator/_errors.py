@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -19,7 +20,9 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -46,7 +49,8 @@ class ApiError(Exception):
 
 
 def envelope(status: int, message: str | list[str]) -> dict[str, Any]:
-    return {"statusCode": status, "message": message, "error": REASONS[status]}
+    reason = REASONS.get(status) or HTTPStatus(status).phrase
+    return {"statusCode": status, "message": message, "error": reason}
 
 
 def dump_json(content: Any) -> bytes:

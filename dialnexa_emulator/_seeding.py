@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dialnexa_emulator._calls import new_call
-from dialnexa_emulator._clock import iso, parse_iso
+from dialnexa_emulator._clock import (
+    EARLIEST,
+    ClockRangeError,
+    allowed_range,
+    check_in_range,
+    iso,
+    parse_iso,
+)
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._lifecycle import plan_reaching
 
@@ -69,17 +76,28 @@ def _calls_of(
     count = int(entry.get("count", 1))
     every = timedelta(milliseconds=round(entry.get("every_sec", 60) * 1000))
 
-    # How long after its creation a call reaches `status`.
+    # How long after its creation a call reaches `status`, and its entry's last call after its
+    # first. Compared as spans: a datetime past either end of its range would be an OverflowError.
     reached_after = plan_reaching(status, _EPOCH, talk_sec, config.timing).timeline[-1][0] - _EPOCH
+    span = (count - 1) * every + reached_after
     if "created_at" in entry:
-        first = parse_iso(entry["created_at"])
-    else:
-        first = now - reached_after - (count - 1) * every
-    first = first.replace(microsecond=first.microsecond // 1000 * 1000)  # DialNexa's precision
-    last_reached = first + (count - 1) * every + reached_after
-    if last_reached > now:
+        try:
+            field = f"{where}.created_at"
+            first = check_in_range(parse_iso(entry["created_at"], field), field)
+        except ClockRangeError as exc:
+            raise SeedError(str(exc)) from None
+    elif span > now - EARLIEST:
         raise SeedError(
-            f"{where}: its last call would be {status} only at {iso(last_reached)}, after the "
+            f"{where}: its first call would be created before {iso(EARLIEST)} (the emulator's "
+            f"clock stays {allowed_range()}); seed fewer calls, closer together"
+        )
+    else:
+        first = now - span
+    first = first.replace(microsecond=first.microsecond // 1000 * 1000)  # DialNexa's precision
+    if span > now - first:
+        last = iso(first + span) if span <= datetime.max.replace(tzinfo=UTC) - first else "9999"
+        raise SeedError(
+            f"{where}: its last call would be {status} only at {last}, after the "
             f"emulator's clock ({iso(now)}); create them earlier or move the clock"
         )
 

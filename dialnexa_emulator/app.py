@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from dialnexa_emulator.control import PREFIX, control_routes
 from dialnexa_emulator.web._operations import HANDLERS
 from dialnexa_emulator.web._responses import error_response
 from dialnexa_emulator.web._router import ApiPath, EmulatorApp
+
+logger = logging.getLogger("dialnexa_emulator")
 
 
 def create_app(
@@ -79,11 +82,14 @@ async def _no_route(request: Request, exc: Exception) -> Response:
         response = error_response(404, message)
     if not request.url.path.startswith(PREFIX + "/"):
         emulator: Emulator = request.app.state.emulator
-        emulator.journal.record(
-            request.scope,
-            at=emulator.clock.now(),
-            started=started,
-            status=response.status_code,
-            reason=message,
-        )
+        try:
+            emulator.journal.record(
+                request.scope,
+                at=emulator.clock.now(),
+                started=started,
+                status=response.status_code,
+                reason=message,
+            )
+        except Exception:  # the answer stands; only its record is lost
+            logger.exception("could not record %s %s in the journal", request.method, request.url)
     return response

@@ -72,6 +72,7 @@ SLOW_MODULES = frozenset(
         "tests/hardening/test_persistence.py",
         "tests/hardening/test_workers.py",
         "tests/hardening/test_contract_secrets.py",
+        "tests/hardening/test_browser.py",
         "tests/fidelity/test_contract_suite.py",
         "tests/fidelity/test_cli.py",
     }

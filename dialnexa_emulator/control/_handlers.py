@@ -24,6 +24,9 @@ _FAULT_INTEGERS = ("count", "status", "retry_after", "latency_ms")
 
 
 async def get_health(call: ControlRequest) -> Response:
+    problem = call.emulator.problem()
+    if problem is not None:
+        raise ApiError(503, f"The emulator is broken: {problem}")
     version = call.emulator.spec.document["info"]["version"]
     return JSONResponse({"status": "ok", "spec_version": version})
 
@@ -54,12 +57,16 @@ async def get_clock(call: ControlRequest) -> Response:
 
 
 async def set_clock(call: ControlRequest) -> Response:
-    call.emulator.set_clock(parse_iso(call.body["now"]))
+    try:
+        moment = parse_iso(call.body["now"], "now")
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    call.emulator.set_clock(moment)
     return _now(call)
 
 
 async def advance_clock(call: ControlRequest) -> Response:
-    call.emulator.clock.advance(call.body["seconds"])
+    call.emulator.advance_clock(call.body["seconds"])
     return _now(call)
 
 

@@ -3,7 +3,6 @@ plane's description, and every error in DialNexa's envelope."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from starlette.routing import Route
 
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._spec import Operation
+from dialnexa_emulator.control._guard import refusal
 from dialnexa_emulator.web._body import read_json_body
 from dialnexa_emulator.web._responses import api_error_response, error_response
 
@@ -42,15 +42,14 @@ ControlHandler = Callable[[ControlRequest], Awaitable[Response]]
 
 
 def control_route(emulator: Emulator, path: str, endpoint: Endpoint, methods: list[str]) -> Route:
-    """A route under `/_emulator` (`path` is relative to it) behind the control plane's guard:
-    its access rule (`emulator.control_plane`), and errors in the envelope."""
+    """A route under `/_emulator` (`path` is relative to it) behind the control plane's guard
+    (`_guard.refusal`: peer, Host, origin, body type, token), and errors in the envelope."""
 
     async def guarded(request: Request) -> Response:
-        if emulator.control_plane == "off":
-            return error_response(404, f"Cannot {request.method} {request.url.path}")
-        if emulator.control_plane == "loopback" and not _from_loopback(request):
-            return error_response(403, "The emulator's control plane only answers loopback clients")
         try:
+            refused = refusal(emulator, request)
+            if refused is not None:
+                return api_error_response(refused)
             return await endpoint(request)
         except ApiError as error:
             return api_error_response(error)
@@ -95,14 +94,3 @@ def _dispatcher(
         return await handler(ControlRequest(emulator, request, body, query, path))
 
     return dispatch
-
-
-def _from_loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback

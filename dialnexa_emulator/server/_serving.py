@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from typing import cast
 
 import uvicorn
 from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
-from dialnexa_emulator._config import default_config, load_config
+from dialnexa_emulator._config import ServerSettings, default_config, load_config
 from dialnexa_emulator._emulator import ControlPlaneAccess
 from dialnexa_emulator.app import create_app
 from dialnexa_emulator.server._protocol import GuardedHttpToolsProtocol
@@ -29,6 +31,10 @@ class ServeOptions:
     control_plane: ControlPlaneAccess
     spec_file: str | None = None
     check_responses: bool = False  # validate every answer; an off-spec one becomes a logged 500
+    # The control plane's Host names and token, and the timeouts, with the command line applied.
+    control_hosts: frozenset[str] | None = None
+    control_token: str | None = None
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 def build_app(options: ServeOptions) -> Starlette:
@@ -38,6 +44,10 @@ def build_app(options: ServeOptions) -> Starlette:
     app = create_app(config, clock=SqliteClock(state) if state else None, spec=options.spec_file)
     emulator = app.state.emulator
     emulator.control_plane = options.control_plane
+    emulator.control_hosts = options.control_hosts
+    emulator.control_token = options.control_token
+    if options.control_token:
+        emulator.journal.redact(options.control_token)
     if not options.check_responses:
         emulator.answer_check = None
     emulator.off_spec_answers = "respond"  # a served emulator answers; it cannot raise at a client
@@ -65,12 +75,19 @@ def _tune_gc() -> None:
 
 def serve(options: ServeOptions, sock: socket.socket, workers: int) -> None:
     """Serve on `sock` until interrupted; with workers > 1, from that many processes."""
+    timeouts = options.server
+    protocol = partial(
+        GuardedHttpToolsProtocol,
+        header_timeout=timeouts.header_timeout_sec,
+        body_timeout=timeouts.body_timeout_sec,
+    )
     config = uvicorn.Config(
         partial(build_app, options),
         factory=True,
         workers=workers,
         loop="uvloop",
-        http=GuardedHttpToolsProtocol,
+        http=cast("type[asyncio.Protocol]", protocol),  # a factory, as uvicorn only calls it
+        timeout_keep_alive=timeouts.idle_timeout_sec,  # type: ignore[arg-type]
         ws="none",  # no WebSocket endpoints: a handshake is answered as the HTTP request it is
         lifespan="off",
         access_log=False,  # requests are not logged at all: nothing to leak an API key through

@@ -28,7 +28,14 @@ from typing import Any
 
 import orjson
 
-from dialnexa_emulator._clock import _check_forward
+from dialnexa_emulator._clock import (
+    EARLIEST,
+    LATEST,
+    allowed_range,
+    check_advance,
+    check_in_range,
+    iso,
+)
 from dialnexa_emulator._errors import dump_json
 from dialnexa_emulator._store import CallRecord
 
@@ -246,11 +253,12 @@ class SqliteClock:
         return datetime.now(UTC) + timedelta(seconds=offset)
 
     def advance(self, seconds: float) -> None:
-        _check_forward(seconds)
+        check_advance(self.now(), seconds)
         with self._state.writing() as db:
             db.execute("UPDATE clock SET offset_sec = offset_sec + ?", (seconds,))
 
     def set(self, moment: datetime) -> None:
+        check_in_range(moment, "now")
         offset = (moment - datetime.now(UTC)).total_seconds()
         with self._state.writing() as db:
             db.execute("UPDATE clock SET offset_sec = ?", (offset,))
@@ -258,6 +266,43 @@ class SqliteClock:
     def reset(self) -> None:
         with self._state.writing() as db:
             db.execute("UPDATE clock SET offset_sec = 0")
+
+
+def check_times(state: StateFile) -> str | None:
+    """Make sure every time the file holds is one the emulator can serve, before it serves.
+
+    A clock outside EARLIEST..LATEST (an older emulator accepted `PUT /_emulator/clock` to year
+    9999, and kept it) is set back to the present, or to the newest call if that is later; the
+    line returned says so. StateFileError if a call's times are outside the range: it cannot be
+    served without rewriting it, which is not the emulator's to decide.
+    """
+    lowest, highest = _microseconds(EARLIEST), _microseconds(LATEST)
+    # The last entry of a timeline is its latest time; created_us the earliest.
+    rows = state.read(
+        "SELECT id, created_us, json_extract(timeline, '$[#-1][0]') FROM calls"
+        " WHERE created_us < ? OR json_extract(timeline, '$[#-1][0]') > ? LIMIT 1",
+        (lowest, highest),
+    )
+    if rows:
+        call_id, created, ended = rows[0]
+        raise StateFileError(
+            f"{state.path}: call {call_id} has times outside {allowed_range()} "
+            f"(created_us {created}, last status at {ended}); use another --state file"
+        )
+    ((offset,),) = state.read("SELECT offset_sec FROM clock")
+    present = datetime.now(UTC)
+    room_before = (EARLIEST - present).total_seconds()
+    room_after = (LATEST - present).total_seconds()
+    if offset is not None and room_before <= offset <= room_after:  # SQLite keeps NaN as NULL
+        return None
+    newest = state.read("SELECT max(created_us) FROM calls")[0][0]
+    moment = max(present, _moment(newest)) if newest is not None else present
+    with state.writing() as db:
+        db.execute("UPDATE clock SET offset_sec = ?", ((moment - present).total_seconds(),))
+    return (
+        f"{state.path}: its clock was {offset} s from the present, outside "
+        f"{allowed_range()}; set back to {iso(moment)}"
+    )
 
 
 def _microseconds(moment: datetime) -> int:

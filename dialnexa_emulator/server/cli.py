@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import re
 import shlex
 import signal
 import socket
@@ -12,14 +14,27 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from dialnexa_emulator._config import ConfigError, EmulatorConfig, default_config, load_config
+from dialnexa_emulator._config import (
+    DEFAULT_BODY_TIMEOUT_SEC,
+    DEFAULT_HEADER_TIMEOUT_SEC,
+    DEFAULT_IDLE_TIMEOUT_SEC,
+    ConfigError,
+    EmulatorConfig,
+    default_config,
+    load_config,
+)
+from dialnexa_emulator._emulator import served_hosts
 from dialnexa_emulator._spec import SpecError
 from dialnexa_emulator.app import create_app
 from dialnexa_emulator.server._serving import ServeOptions, serve
-from dialnexa_emulator.server._state_file import StateFile, StateFileError
+from dialnexa_emulator.server._state_file import StateFile, StateFileError, check_times
 
 DEFAULT_PORT = 8000
+MAX_PORT = 65535
+MAX_TIMEOUT_SEC = 3600.0
+_TOKEN = re.compile(r"[!-~]{16,}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,9 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--workers needs --state: workers share calls only through the state file")
     try:
         config = load_config(args.config) if args.config else default_config()
+        config = _with_options(config, args)
         create_app(config, spec=args.spec)  # the spec, and the config's seeds, as served
         if args.state:
-            StateFile(args.state).close()  # created or checked here, before any worker opens it
+            _prepare_state_file(args.state)
         if args.ready_file:
             _check_writable(Path(args.ready_file))
     except (ConfigError, SpecError, StateFileError, OSError) as exc:
@@ -63,13 +79,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         options = ServeOptions(
-            args.config, args.state, args.control_plane, args.spec, args.check_responses
+            args.config,
+            args.state,
+            args.control_plane,
+            args.spec,
+            # The address bound, and the name it was given as (--host mybox.lan).
+            control_hosts=served_hosts(host, [args.host, *config.control_plane.allow_hosts]),
+            control_token=config.control_plane.token,
+            server=config.server,
+            check_responses=args.check_responses,
         )
         serve(options, sock, args.workers)
     finally:
         if ready_file is not None:
             ready_file.unlink(missing_ok=True)
     return 0
+
+
+def _with_options(config: EmulatorConfig, args: argparse.Namespace) -> EmulatorConfig:
+    """The config with the command line's control-plane and timeout options applied over it."""
+    control = config.control_plane
+    control = dataclasses.replace(
+        control,
+        token=args.control_token if args.control_token is not None else control.token,
+        allow_hosts=(*control.allow_hosts, *args.allow_host),
+    )
+    timeouts = {
+        name: value
+        for name, value in (
+            ("header_timeout_sec", args.header_timeout),
+            ("body_timeout_sec", args.body_timeout),
+            ("idle_timeout_sec", args.idle_timeout),
+        )
+        if value is not None
+    }
+    server = dataclasses.replace(config.server, **timeouts)
+    return dataclasses.replace(config, control_plane=control, server=server)
+
+
+def _prepare_state_file(path: str) -> None:
+    """Create or check the state file here, before any worker opens it; StateFileError if it
+    cannot be served, and one line on stderr if a time in it had to be repaired."""
+    state = StateFile(path)
+    try:
+        repaired = check_times(state)
+    finally:
+        state.close()
+    if repaired:
+        print(f"dialnexa-emulator: warning: {repaired}", file=sys.stderr)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -95,14 +152,52 @@ def _write_ready_file(path: Path, config: EmulatorConfig, origin: str) -> None:
         "control_url": f"{origin}/_emulator",
         "pid": os.getpid(),
     }
+    if config.control_plane.token is not None:
+        info["control_token"] = config.control_plane.token
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(info, out)
     os.replace(temporary, path)
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """A bad option is one line on stderr and exit 2 (argparse's status), without usage."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 0 to {MAX_PORT}")
+    return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < seconds <= MAX_TIMEOUT_SEC:
+        raise argparse.ArgumentTypeError(
+            f"{text} must be more than 0 and at most {MAX_TIMEOUT_SEC:g}"
+        )
+    return seconds
+
+
+def _token(text: str) -> str:
+    if not _TOKEN.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            "the token must be at least 16 printable ASCII characters, without spaces"
+        )
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dialnexa-emulator",
         description="Serve a stateful local emulator of DialNexa's calls API.",
         epilog="also: `dialnexa-emulator record --help` (record a target, e.g. a sandbox) and "
@@ -113,9 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=DEFAULT_PORT,
-        help="port to listen on; 0 picks a free one (default: %(default)s)",
+        help="port to listen on, 0 to 65535; 0 picks a free one (default: %(default)s)",
     )
     parser.add_argument(
         "--config",
@@ -162,6 +257,33 @@ def _parser() -> argparse.ArgumentParser:
         help="who may use /_emulator/ (health, reset, clock, faults, calls, requests, wallets) "
         "(default: %(default)s)",
     )
+    parser.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="also answer the control plane for requests with this Host (repeatable; loopback "
+        "names, 127.0.0.1, [::1] and --host are always allowed)",
+    )
+    parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        type=_token,
+        help="require 'Authorization: Bearer TOKEN' on /_emulator/, for an emulator shared by a "
+        "team (default: the config's [control_plane] token, else none)",
+    )
+    for name, default, meaning in (
+        ("header", DEFAULT_HEADER_TIMEOUT_SEC, "a request's line and headers"),
+        ("body", DEFAULT_BODY_TIMEOUT_SEC, "a request's body, once its headers are in"),
+        ("idle", DEFAULT_IDLE_TIMEOUT_SEC, "the next request on a kept-alive connection"),
+    ):
+        parser.add_argument(
+            f"--{name}-timeout",
+            metavar="SECONDS",
+            type=_seconds,
+            help=f"close a connection that takes longer than this to send {meaning} "
+            f"(default: the config's [server] {name}_timeout_sec, else {default:g})",
+        )
     return parser
 
 
@@ -209,7 +331,8 @@ def banner(
         "anywhere": "open to all clients",
         "off": "disabled",
     }
-    lines.append(f"  control plane  {origin}/_emulator/   ({access[control_plane]})")
+    token = ", token required" if config.control_plane.token else ""
+    lines.append(f"  control plane  {origin}/_emulator/   ({access[control_plane]}{token})")
     kept = f"{state_file} (kept across restarts)" if state_file else "in memory (lost on exit)"
     lines.append(f"  state          {kept}" + (f", {workers} workers" if workers > 1 else ""))
     to_number = workspace.telephony.example_destination()

@@ -209,7 +209,10 @@ class _Servers:
             app = emulator_app(config)
         except ConfigError as exc:
             pytest.fail(str(exc), pytrace=False)
+        from dialnexa_emulator._emulator import served_hosts
+
         app.state.emulator.control_plane = "loopback"
+        app.state.emulator.control_hosts = served_hosts("127.0.0.1")  # as the CLI serves it
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         host, port = sock.getsockname()

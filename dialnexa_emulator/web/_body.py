@@ -1,6 +1,8 @@
 """Reading a JSON request body: the right content type, at most MAX_BODY_BYTES, and JSON every later
 step can hold (validation, storage, the response that echoes it): nested at most MAX_DEPTH deep,
-finite numbers, integers within 64 bits, valid Unicode.
+finite numbers, integers within 64 bits, valid Unicode, no key twice in an object (a parser keeps
+one of them silently, and which one differs between parsers; a repeated query parameter is refused
+too).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # orjson reads an integer past 64 bits as a float, silently dropping digits; such an integer has
 # at least 19 digits, so only a body with a run that long is read again, exactly.
 _LONG_DIGIT_RUN = re.compile(rb"[0-9]{19}")
+# Every member of an object ends its key with a quote then a colon: the body has at least as many
+# of these as its objects have members, more only when a key is repeated (or a string holds `":`).
+_KEY_END = re.compile(rb'"[ \t\n\r]*:')
 
 
 async def read_json_body(scope: Scope, receive: Receive) -> Any:
@@ -74,7 +79,69 @@ def parse_json(body: bytes) -> Any:
         _refuse_deep(value, MAX_DEPTH)
     if _LONG_DIGIT_RUN.search(body):
         _refuse_big_integers(body)
+    if isinstance(value, dict | list):
+        members = _members(value)
+        # Each cheaper count bounds the next from above: colons, key ends, members (see _KEY_END).
+        if body.count(b":") > members and len(_KEY_END.findall(body)) > members:
+            _refuse_duplicate_keys(body)
     return value
+
+
+def _members(value: dict[str, Any] | list[Any]) -> int:
+    """How many members the objects in `value` have, all together (on every create: no call per
+    scalar)."""
+    count = 0
+    items = value
+    if type(value) is dict:
+        count = len(value)
+        items = value.values()  # type: ignore[assignment]
+    for item in items:
+        if type(item) is dict or type(item) is list:
+            count += _members(item)
+    return count
+
+
+class _Repeated(dict[str, Any]):
+    """An object in which `key` appeared `times` times."""
+
+    key: str
+    times: int
+
+
+def _keeping_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    repeated = _Repeated(found)
+    seen: set[str] = set()  # linear: a hostile body may hold thousands of keys
+    for key, _ in pairs:
+        if key in seen:
+            repeated.key = key
+            break
+        seen.add(key)
+    repeated.times = sum(1 for key, _ in pairs if key == repeated.key)
+    return repeated
+
+
+def _refuse_duplicate_keys(body: bytes) -> None:
+    # Read again by the stdlib, which hands each object's members over in order, repeats included.
+    found = _repeat_at(json.loads(body, object_pairs_hook=_keeping_repeats), [])
+    if found is not None:
+        path, times = found
+        name = field_name(path) or '""'  # the empty key, at the top
+        raise ApiError(400, f"{name} must be given once, not {times} times (a repeated JSON key)")
+
+
+def _repeat_at(value: Any, path: list[str | int]) -> tuple[list[str | int], int] | None:
+    """Where in `value` the first repeated key is (outermost first), and how often it was given."""
+    if isinstance(value, _Repeated):
+        return [*path, value.key], value.times
+    if isinstance(value, dict | list):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            found = _repeat_at(item, [*path, key])
+            if found is not None:
+                return found
+    return None
 
 
 def _too_large() -> ApiError:

@@ -140,7 +140,7 @@ def _authorization(scope: Scope) -> str | None:
     return None
 
 
-async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it is the hot one
+async def serve(
     emulator: Emulator,
     answer: tuple[Operation, Handler],
     scope: Scope,
@@ -155,19 +155,17 @@ async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it i
     """
     started = time.perf_counter()
     operation, handler = answer
-    fault = emulator.faults.take(operation.id)
-    journal = emulator.journal
-    body_chunks: list[bytes] | None = None
-    if journal.bodies:
-        body_chunks = []
-        receive = _recording(receive, body_chunks)
+    fault: Fault | None = None
+    receive, body_chunks = _kept(emulator, receive)
     limit_headers: dict[str, str] | None = None
     key: ApiKey | None = None
     now: datetime | None = None
     override: Override | None = None
     reason: str | list[str] | None = None
-    after = fault if fault is not None and (fault.after_commit or fault.drop_after_commit) else None
+    after: Fault | None = None
     try:
+        fault = emulator.faults.take(operation.id)
+        after = fault if fault and (fault.after_commit or fault.drop_after_commit) else None
         if fault is not None:
             await _suffer(fault, operation, emulator.clock.now())
         key = emulator.keys.authenticate(_authorization(scope))
@@ -195,7 +193,7 @@ async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it i
         status, body, headers, _ = _refusal(ApiError(500, "Internal server error"))
         reason = "Internal server error (an unexpected error, logged)"
     if after is not None and after.after_commit:
-        status, body, headers, reason = _refusal(_fault_error(after, emulator.clock.now()))
+        status, body, headers, reason = _committed_then_failed(after, emulator, scope)
     elif limit_headers:
         _update(headers, limit_headers)
     if emulator.answer_check is not None and override is None and body:
@@ -203,9 +201,10 @@ async def serve(  # noqa: PLR0915 - one request's whole path, in one place: it i
         status, body, headers, reason = _held_to_spec(
             emulator, operation, (status, body, headers, reason)
         )
-    journal.record(
+    _record(
+        emulator,
         scope,
-        at=now or emulator.clock.now(),
+        at=now,
         started=started,
         status=status,
         operation=operation.id,
@@ -243,6 +242,23 @@ def _held_to_spec(emulator: Emulator, operation: Operation, answer: Answer) -> A
     return _refusal(ApiError(500, f"Off-spec answer withheld: {error.one_line()}"))
 
 
+def _committed_then_failed(fault: Fault, emulator: Emulator, scope: Scope) -> Answer:
+    """The answer an after_commit fault puts in place of the real one."""
+    try:
+        return _refusal(_fault_error(fault, emulator.clock.now()))
+    except Exception:
+        logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
+        return _refusal(ApiError(500, "Internal server error"))
+
+
+def _record(emulator: Emulator, scope: Scope, *, at: datetime | None, **entry: Any) -> None:
+    """Keep the request in the journal; a failure loses the record, never the answer."""
+    try:
+        emulator.journal.record(scope, at=at or emulator.clock.now(), **entry)
+    except Exception:
+        logger.exception("could not record %s %s in the journal", scope["method"], scope["path"])
+
+
 def _refusal(error: ApiError) -> Answer:
     body = dump_json(envelope(error.status, error.message))
     return error.status, body, json_head(body, error.headers), error.message
@@ -259,6 +275,14 @@ async def _chosen(override: Override, receive: Receive, kept: list[bytes] | None
         message = override.body.get("message") if isinstance(override.body, dict) else None
         reason = message if isinstance(message, (str, list)) else f"answered by {override.id}"
     return override.status, body, json_head(body, override.headers), reason
+
+
+def _kept(emulator: Emulator, receive: Receive) -> tuple[Receive, list[bytes] | None]:
+    """`receive`, and where the body it delivers is kept when the journal keeps bodies."""
+    if not emulator.journal.bodies:
+        return receive, None
+    chunks: list[bytes] = []
+    return _recording(receive, chunks), chunks
 
 
 def _recording(receive: Receive, chunks: list[bytes]) -> Receive:

@@ -196,7 +196,19 @@ def test_a_port_in_use_is_one_line_and_a_non_zero_exit(origin: str) -> None:
 def test_help_documents_the_options() -> None:
     result = run_cli("--help", check=True)
 
-    for option in ("--host", "--port", "--config", "--control-plane", "--ready-file", "--spec"):
+    for option in (
+        "--host",
+        "--port",
+        "--config",
+        "--control-plane",
+        "--ready-file",
+        "--spec",
+        "--allow-host",
+        "--control-token",
+        "--header-timeout",
+        "--body-timeout",
+        "--idle-timeout",
+    ):
         assert option in result.stdout
 
 

@@ -71,7 +71,9 @@ def test_bad_clock_moves_are_400(control: httpx.Client, body: dict[str, Any], me
 def test_control_bodies_must_be_json(control: httpx.Client) -> None:
     response = control.post("/clock/advance", content=b"seconds=5")
 
-    assert error_message(response, 400) == "Content-Type must be application/json"
+    assert error_message(response, 415) == (
+        "A body sent to the control plane needs Content-Type: application/json"
+    )
 
 
 def test_wrong_methods_get_the_envelope(control: httpx.Client) -> None:
