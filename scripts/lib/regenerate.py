@@ -172,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         args.output.mkdir(parents=True, exist_ok=True)
         apply(fresh, args.output, diffs)
-    print(f"regenerated {display(args.output)}: {len(diffs)} file(s) changed")
+        print(f"regenerated {display(args.output)}: {len(diffs)} file(s) changed")
+        # The files, the spec-diff verdict and the bump the gate asks for (see spec_diff).
+        from spec_diff.next_steps import after_regeneration  # noqa: PLC0415 (it imports us)
+
+        changed = [(kind, str(display(args.output / rel))) for kind, rel in diffs]
+        print(after_regeneration(ROOT, args.spec, changed, fresh), flush=True)
     return 0
 
 

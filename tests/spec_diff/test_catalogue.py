@@ -4,13 +4,14 @@ and the proof disagree, that the report says so."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from spec_diff import report
-from spec_diff.changes import Verdict
+from spec_diff.changes import Verdict, worst
 
 from tests.conftest import SPEC_PATH
 from tests.spec_diff.conftest import Edit, edited
@@ -132,6 +133,44 @@ def remove_webhook_field(doc: dict[str, Any]) -> None:
     call["required"].remove("agent_id")
 
 
+# Servers that lag the spec: a response narrowed. Existing clients are unaffected, but a server
+# of the old spec no longer conforms and a client generated from the new spec breaks against it.
+
+
+def make_response_field_required(doc: dict[str, Any]) -> None:
+    # Issue 21: the spec's own description says DialNexa's completed-call example omits it.
+    schemas(doc)["Call"]["required"].append("agent_version_number")
+
+
+def add_required_response_field(doc: dict[str, Any]) -> None:
+    call = schemas(doc)["Call"]
+    call["properties"]["region"] = {"type": "string"}
+    call["required"].append("region")
+
+
+def remove_final_status(doc: dict[str, Any]) -> None:
+    # Issue 21: the emulator still answers retry_expired for +919876500006.
+    narrow_request_enum(doc)
+
+
+def remove_response_enum_value(doc: dict[str, Any]) -> None:
+    schemas(doc)["HangupReason"]["enum"].remove("user_busy")  # webhook bodies only
+
+
+def narrow_response_type(doc: dict[str, Any]) -> None:
+    schemas(doc)["Call"]["properties"]["ended_at"]["type"] = "string"  # null no longer allowed
+
+
+def tighten_response_minimum(doc: dict[str, Any]) -> None:
+    schemas(doc)["Call"]["properties"]["agent_version_number"]["minimum"] = 2
+
+
+def rename_webhook_field(doc: dict[str, Any]) -> None:
+    call = schemas(doc)["WebhookCall"]
+    call["properties"]["agent"] = call["properties"].pop("agent_id")
+    call["required"][call["required"].index("agent_id")] = "agent"
+
+
 @dataclass(frozen=True)
 class Case:
     edit: Edit
@@ -139,6 +178,7 @@ class Case:
     proof: Verdict  # what the property tests of the old client found
     verdict: Verdict  # the report's, with the Python API
     says: str  # a phrase of the finding that explains it
+    proves: str = ""  # a phrase of a counterexample that proves it
 
 
 CATALOGUE = [
@@ -161,13 +201,78 @@ CATALOGUE = [
     Case(change_default, CLIENTS, COMPATIBLE, CLIENTS, "default changed from 20 to 50"),
     Case(change_description, COMPATIBLE, COMPATIBLE, COMPATIBLE, "description changed"),
     Case(remove_webhook_field, CLIENTS, CLIENTS, CLIENTS, "required field removed"),
+    # Responses narrowed: servers that lag the spec break clients generated from it.
+    Case(
+        make_response_field_required,
+        SERVERS,
+        SERVERS,
+        CLIENTS,  # the Python API too: Call's constructor has a new required parameter
+        "agent_version_number: now required; a client generated from this spec raises on "
+        "answers from servers that omit it",
+        "a client generated from this spec raises on it: KeyError: 'agent_version_number'",
+    ),
+    Case(
+        add_required_response_field,
+        SERVERS,
+        SERVERS,
+        CLIENTS,
+        "region: new required field; a client generated from this spec raises on answers",
+        "raises on it: KeyError: 'region'",
+    ),
+    Case(
+        remove_final_status,
+        CLIENTS,
+        CLIENTS,
+        CLIENTS,
+        "status: enum value(s) ['retry_expired'] removed; code that relies on it",
+        "a client generated from this spec reads 'retry_expired' as an unknown value",
+    ),
+    Case(
+        remove_response_enum_value,
+        CLIENTS,  # code that relies on user_busy never gets it; the proof cannot see meaning
+        SERVERS,
+        CLIENTS,
+        "hangup_reason: enum value(s) ['user_busy'] removed; code that relies on it",
+        "a receiver generated from this spec reads 'user_busy' as an unknown value",
+    ),
+    Case(
+        narrow_response_type,
+        SERVERS,
+        SERVERS,
+        SERVERS,
+        "ended_at: type no longer allows ['null']; servers that lag the spec",
+        "raises on it: TypeError",
+    ),
+    Case(
+        tighten_response_minimum,
+        SERVERS,
+        SERVERS,
+        SERVERS,
+        "minimum changed from 1 to 2; servers that lag the spec",
+        "the new spec refuses it: 1 is less than the minimum of 2",
+    ),
+    Case(
+        rename_webhook_field,
+        CLIENTS,
+        CLIENTS,
+        CLIENTS,
+        "payload.call.agent: new required field; a receiver generated from this spec raises on "
+        "deliveries from senders that omit it",
+        "a receiver generated from this spec raises on it: KeyError: 'agent'",
+    ),
 ]
+
+
+@functools.cache
+def compared(edit: Edit, base_client: Path) -> report.Report:
+    """The report on one edit of openapi.yaml, computed once for every test that reads it."""
+    base = SPEC_PATH.read_text(encoding="utf-8")
+    return report.compare(base, edited(edit), base="openapi.yaml", old_client=base_client)
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=lambda case: case.edit.__name__)
 def test_each_edit_is_classified_by_rules_and_proof(case: Case, base_client: Path) -> None:
-    base = SPEC_PATH.read_text(encoding="utf-8")
-    result = report.compare(base, edited(case.edit), base="openapi.yaml", old_client=base_client)
+    result = compared(case.edit, base_client)
 
     assert result.proof is not None
     assert (result.rules_verdict, result.proof.verdict, result.verdict) == (
@@ -183,7 +288,63 @@ def test_each_edit_is_classified_by_rules_and_proof(case: Case, base_client: Pat
         assert "Rules and proof disagree" in report.text(result)
     # A counterexample is data the old world refuses; its verdict is what the proof reports.
     assert all(c.verdict is not COMPATIBLE and c.example for c in result.proof.counterexamples)
+    if case.proves:
+        assert any(case.proves in c.line() for c in result.proof.counterexamples), report.text(
+            result
+        )
+
+
+LAGGING = [
+    make_response_field_required,
+    add_required_response_field,
+    remove_final_status,
+    remove_response_enum_value,
+    narrow_response_type,
+    tighten_response_minimum,
+    rename_webhook_field,
+]
+
+
+@pytest.mark.parametrize("edit", LAGGING, ids=lambda edit: edit.__name__)
+def test_a_narrowed_response_is_never_compatible_and_the_proof_names_the_lagging_server(
+    edit: Edit, base_client: Path
+) -> None:
+    """Every finding on a narrowed response says who breaks (never 'compatible'), and the proof
+    shows an answer of a server that lags the spec which the new spec or its client refuses."""
+    result = compared(edit, base_client)
+
+    narrowed = [
+        c
+        for c in result.wire
+        if (" response " in c.where or c.where.endswith(" body"))
+        and any(word in c.message for word in ("now required", "new required", "removed;"))
+    ]
+    assert all(c.verdict is not COMPATIBLE for c in narrowed), report.text(result)
+    assert result.proof is not None
+    lagging = [c for c in result.proof.counterexamples if "lags the spec" in c.where]
+    assert lagging and all(c.verdict is SERVERS for c in lagging), report.text(result)
+
+
+def test_the_agent_version_number_case_breaks_on_the_wire_not_only_in_python(
+    base_client: Path,
+) -> None:
+    """Issue 21: made required in Call, it was 'compatible' on all three operations and breaking
+    only through the Python API. The wire rules and the proof now say why on their own."""
+    result = compared(make_response_field_required, base_client)
+
+    on_the_wire = [c for c in result.wire if c.field.endswith("agent_version_number")]
+    assert {c.where.split(" (")[0] for c in on_the_wire} == {"createCall", "getCall", "listCalls"}
+    assert all(c.verdict is SERVERS for c in on_the_wire)
+    assert all(c.pointer == "/components/schemas/Call/required/5" for c in on_the_wire)
+    assert result.proof is not None
+    assert {c.where.split(" (")[0] for c in result.proof.counterexamples} == {
+        "createCall",
+        "getCall",
+        "listCalls",
+    }
+    # Without the Python API the verdict still is not compatible.
+    assert worst([result.rules_verdict, result.proof.verdict]) is SERVERS
 
 
 def test_the_catalogue_covers_at_least_fifteen_edits() -> None:
-    assert len({case.edit for case in CATALOGUE}) >= 15
+    assert len({case.edit for case in CATALOGUE}) >= 25

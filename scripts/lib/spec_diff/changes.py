@@ -27,13 +27,16 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
 class Change:
     """One change. `where` names the operation and the part of it (or `components`, `info`);
     `field` the property path inside a schema ('' for the part itself). `docs_only` changes (a
-    description, an example) leave the wire contract as it was."""
+    description, an example) leave the wire contract as it was. `pointer` is the JSON pointer of
+    what changed as written in the new spec (in the old one when it was removed; '' when not
+    known): the line a review annotation goes on."""
 
     verdict: Verdict
     where: str
     field: str
     message: str
     docs_only: bool = False
+    pointer: str = ""
 
     def line(self) -> str:
         place = f"{self.where}: {self.field}" if self.field else self.where
@@ -46,4 +49,5 @@ class Change:
             "field": self.field,
             "change": self.message,
             "docs_only": self.docs_only,
+            "pointer": self.pointer,
         }

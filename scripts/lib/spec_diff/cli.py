@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from spec_diff import releases, report
+from spec_diff import releases, report, review
 from spec_diff.spec import SpecError, parse
 
 DESCRIPTION = """\
@@ -17,6 +17,11 @@ rules; the Python API of the generated clients is compared with griffe; and the 
 by property-testing the client generated from the old spec against the new spec.
 """
 EPILOG = """\
+review: --markdown writes the report as a pull request comment (e.g. > spec-diff.md, or >>
+"$GITHUB_STEP_SUMMARY"); --github-annotations prints GitHub workflow commands (::error for changes
+that break existing clients, ::warning for servers that lag the spec, ::notice for the rest of
+the contract) on the lines of openapi.yaml that changed, for a workflow step to show on the diff.
+
 exit status: 0 report printed, or --check passed; 1 --check failed; 2 bad options, or no base to
 compare with (a missing ref, a shallow clone, an unreadable spec).
 """
@@ -45,6 +50,14 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print the report as JSON")
     out.add_argument(
         "--changelog", action="store_true", help="print a draft CHANGELOG.md entry for the change"
+    )
+    out.add_argument(
+        "--markdown", action="store_true", help="print the report as Markdown for a PR comment"
+    )
+    out.add_argument(
+        "--github-annotations",
+        action="store_true",
+        help="print GitHub workflow annotations on the changed lines of openapi.yaml",
     )
     out.add_argument(
         "--check",
@@ -110,6 +123,25 @@ def check(given: Inputs, result: report.Report) -> int:
     return 0
 
 
+def bump_text(given: Inputs, result: report.Report) -> str | None:
+    """The version bump the change needs, as the gate sees it (None: the base is no release)."""
+    if given.base_version is None:
+        return None
+    needed = releases.required_bump(result.verdict, result.wire_changed)
+    if needed == "none":
+        return "Version: no bump needed."
+    reason = releases.gate(given.base_version, given.current, needed, None)
+    if reason:
+        return f"Version: needs a **{needed}** bump; `scripts/spec-diff --check` fails: {reason}."
+    return f"Version: needs a **{needed}** bump; {given.base_version} -> {given.current} has it."
+
+
+def spec_name(args: argparse.Namespace, root: Path) -> str:
+    """The new spec's path as GitHub names files: relative to the repository."""
+    path = (args.spec or root / "openapi.yaml").resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def changelog_version(given: Inputs, result: report.Report) -> str:
     """info.version, or the version it must be bumped to when it has not been yet."""
     needed = releases.required_bump(result.verdict, result.wire_changed)
@@ -147,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         return check(given, result)
     if args.json:
         print(report.as_json(result))
+    elif args.markdown:
+        print(review.markdown(result, bump_text(given, result)), end="")
+    elif args.github_annotations:
+        found = review.github_annotations(result, given.new_text, spec_name(args, given.root))
+        if found:
+            print(found)
     elif args.changelog:
         print(report.changelog(result, changelog_version(given, result)), end="")
     else:

@@ -4,8 +4,11 @@ against the new spec (hypothesis, with schemathesis generating schema-valid data
 - clients: every response body valid under the new spec parses in the old client (its own
   `_build_response`), and every request the old client builds from inputs valid for it (its own
   request model, `from_dict` then `to_dict`) validates under the new spec;
-- servers: every request valid under the new spec validates under the old one;
-- webhook receivers: every webhook body valid under the new spec parses in the old client's model.
+- servers: every request valid under the new spec validates under the old one; and every
+  response body valid under the old spec (what a server that lags the spec sends) validates under
+  the new spec and parses in the client generated from it, without a value it reads as unknown;
+- webhook receivers: every webhook body valid under the new spec parses in the old client's model;
+  every body valid under the old spec (a sender that lags the spec) parses in the new one's.
 
 Only the parts whose resolved schemas differ are exercised: an unchanged part proves nothing new.
 Generation is derandomized so a run gives the same verdict every time.
@@ -14,6 +17,8 @@ Generation is derandomized so a run gives the same verdict every time.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import enum
 import hashlib
 import importlib
 import importlib.util
@@ -111,6 +116,14 @@ def _endpoint(client: ModuleType, operation_id: str) -> ModuleType | None:
     return None
 
 
+def _model(client: ModuleType, ref: str) -> Any:
+    """The generated model class of a `$ref`'d schema (None when there is none)."""
+    if not ref:
+        return None
+    models = importlib.import_module(f"{client.__name__}.models")
+    return getattr(models, ref.rsplit("/", 1)[-1], None)
+
+
 def _validator(spec: Spec, schema: Any) -> jsonschema.protocols.Validator:
     registry: Registry[Any] = Registry().with_resource(
         SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012)
@@ -184,10 +197,19 @@ def _example(value: Any) -> str:
 class Prover:
     """One proof: the old client and both specs, and the counterexamples found so far."""
 
-    def __init__(self, old: Spec, new: Spec, old_client: Path, max_examples: int) -> None:
+    def __init__(
+        self,
+        old: Spec,
+        new: Spec,
+        old_client: Path,
+        max_examples: int,
+        new_client: Path | None = None,
+    ) -> None:
         self.old, self.new = old, new
         self.old_resolved, self.new_resolved = resolved(old), resolved(new)
         self.client = load_client(old_client)
+        self.new_client = load_client(new_client) if new_client is not None else None
+        self.raw_before, self.raw_after = operations(old), operations(new)
         self.settings = settings(
             max_examples=max_examples,
             derandomize=True,
@@ -199,6 +221,9 @@ class Prover:
             phases=[Phase.explicit, Phase.generate, Phase.shrink],
             suppress_health_check=list(HealthCheck),
         )
+        # Whole response bodies of the old spec shrink slowly (a minute for a pattern change);
+        # the problem already names the field and the value, so those are not shrunk.
+        self.unshrunk = settings(self.settings, phases=[Phase.explicit, Phase.generate])
         self.found: list[Counterexample] = []
         self.checks = 0
 
@@ -210,10 +235,12 @@ class Prover:
         check: Callable[[Any], str | None],
         *,
         show: Callable[[Any], Any] = lambda value: value,
+        shrink: bool = True,
     ) -> None:
         """Test `check` (returns a problem or None) on the boundary values, then on generated
-        ones; record the first (for generated values: minimal) counterexample, as `show` renders
-        it. Boundaries catch what a bounded random sample may miss (a maximum lowered by 1)."""
+        ones; record the first (for generated values, unless `shrink` is False: minimal)
+        counterexample, as `show` renders it. Boundaries catch what a bounded random sample may
+        miss (a maximum lowered by 1)."""
         self.checks += 1
         generated, boundaries = values
         for value in boundaries:
@@ -223,7 +250,7 @@ class Prover:
                 self.found.append(Counterexample(verdict, where, example, problem))
                 return
 
-        @self.settings
+        @(self.settings if shrink else self.unshrunk)
         @given(generated)
         def prop(value: Any) -> None:
             problem = check(value)
@@ -240,30 +267,26 @@ class Prover:
 
     def run(self) -> Proof:
         before, after = operations(self.old_resolved), operations(self.new_resolved)
-        raw_before, raw_after = operations(self.old), operations(self.new)
+        raw_before, raw_after = self.raw_before, self.raw_after
         for key in sorted(before.keys() - after.keys()):
             if not key.startswith("webhook "):
                 label = before[key][0]
                 problem = "the old client's function for it has no operation in the new spec"
                 self.found.append(Counterexample(Verdict.BREAKS_CLIENTS, label, key, problem))
         bodies: dict[tuple[str, str], Any] = {}
+        lagging: dict[tuple[str, str], Any] = {}  # what servers that lag the spec send
         for key in sorted(before.keys() & after.keys()):
             (label, old_op), (_, new_op) = before[key], after[key]
-            raw_new = raw_after[key][1]
-            if key.startswith("webhook "):
-                if _json_schema(old_op.get("requestBody")) != _json_schema(
-                    new_op.get("requestBody")
-                ):
-                    raw_body = _deref(self.new, raw_new.get("requestBody"))
-                    bodies[(key, "webhook")] = _json_schema(raw_body)
-                continue
-            if (old_op.get("parameters"), old_op.get("requestBody")) != (
-                new_op.get("parameters"),
-                new_op.get("requestBody"),
-            ):
-                self._requests(key, label, raw_before[key][1], raw_new)
-            for status in _changed_responses(old_op, new_op):
-                bodies[(key, status)] = _json_schema(_deref(self.new, raw_new["responses"][status]))
+            raw_old, raw_new = raw_before[key][1], raw_after[key][1]
+            if not key.startswith("webhook ") and (
+                old_op.get("parameters"),
+                old_op.get("requestBody"),
+            ) != (new_op.get("parameters"), new_op.get("requestBody")):
+                self._requests(key, label, raw_old, raw_new)
+            for part, (new_body, old_body) in self._changed_bodies(key, old_op, new_op).items():
+                bodies[(key, part)] = new_body
+                if old_body is not None:
+                    lagging[(key, part)] = old_body
         if bodies:
             strategies = _probes(self.new, {f"{k[0]}|{k[1]}": s for k, s in bodies.items()})
             for key, status in bodies:
@@ -272,7 +295,67 @@ class Prover:
                     self._webhook(raw_before[key][1], raw_after[key][0], values)
                 else:
                     self._response(key, after[key][0], int(status), raw_before[key][1], values)
+        if lagging and self.new_client is not None:
+            strategies = _probes(self.old, {f"{k[0]}|{k[1]}": s for k, s in lagging.items()})
+            for key, status in lagging:
+                values = strategies[f"{key}|{status}"]
+                self._lagging(key, after[key][0], status, raw_after[key][1], values)
         return Proof(self.found, self.checks)
+
+    def _changed_bodies(
+        self, key: str, old_op: dict[str, Any], new_op: dict[str, Any]
+    ) -> dict[str, tuple[Any, Any]]:
+        """The bodies a server writes (a response by status, or 'webhook') whose resolved schema
+        changed: {part: (the new spec's raw schema, the old spec's or None)}."""
+        raw_old, raw_new = self.raw_before[key][1], self.raw_after[key][1]
+        if key.startswith("webhook "):
+            if _json_schema(old_op.get("requestBody")) == _json_schema(new_op.get("requestBody")):
+                return {}
+            new_body = _json_schema(_deref(self.new, raw_new.get("requestBody")))
+            old_body = _json_schema(_deref(self.old, raw_old.get("requestBody")))
+            return {"webhook": (new_body, old_body)}
+        found = {}
+        for status in _changed_responses(old_op, new_op):
+            new_body = _json_schema(_deref(self.new, raw_new["responses"][status]))
+            old_response = raw_old.get("responses", {}).get(status)
+            old_body = _json_schema(_deref(self.old, old_response)) if old_response else None
+            found[status] = (new_body, old_body)
+        return found
+
+    def _lagging(
+        self, key: str, label: str, status: str, new_op: dict[str, Any], values: Values
+    ) -> None:
+        """A server (or webhook sender) that lags the spec sends what the old spec allows: the
+        new spec must allow it too, and the client generated from the new spec must read it."""
+        assert self.new_client is not None
+        webhook = status == "webhook"
+        part = new_op.get("requestBody") if webhook else new_op["responses"][status]
+        conforms = _validator(self.new, _json_schema(_deref(self.new, part)) or {})
+        reader: Callable[[Any], Any] | None
+        if webhook:
+            ref = (_json_schema(_deref(self.new, part)) or {}).get("$ref", "")
+            model = _model(self.new_client, ref)
+            reader = model.from_dict if model is not None else None
+            who, where = "a receiver generated from this spec", f"{label} body"
+        else:
+            module = _endpoint(self.new_client, new_op.get("operationId", ""))
+            reader = _reader(module, self.new_client, key, int(status)) if module else None
+            who, where = "a client generated from this spec", f"{label} response {status}"
+
+        def read(body: Any) -> str | None:
+            if reader is not None:
+                try:
+                    parsed = reader(body)
+                except Exception as exc:  # any failure to parse is the finding
+                    return f"{who} raises on it: {type(exc).__name__}: {exc}"
+                unknown = sorted(set(_unknown_values(parsed)))
+                if unknown:
+                    return f"{who} reads {', '.join(map(repr, unknown))} as an unknown value"
+            problem = _problem(conforms, body)
+            return f"the new spec refuses it: {problem}" if problem else None
+
+        where += " from a server that lags the spec"
+        self.holds(Verdict.BREAKS_SERVERS, where, values, read, shrink=False)
 
     def _response(
         self, key: str, label: str, status: int, old_op: dict[str, Any], values: Values
@@ -280,14 +363,11 @@ class Prover:
         module = _endpoint(self.client, old_op.get("operationId", ""))
         if module is None:
             return
-        method, path = key.split(" ", 1)
-        client = self.client.Client(base_url=BASE_URL)
+        read = _reader(module, self.client, key, status)
 
         def parses(body: Any) -> str | None:
-            request = httpx.Request(method, BASE_URL + path)
-            response = httpx.Response(status, json=body, request=request)
             try:
-                module._build_response(client=client, response=response)
+                read(body)
             except Exception as exc:  # any failure to parse is the finding
                 return f"the old client cannot parse it: {type(exc).__name__}: {exc}"
             return None
@@ -297,7 +377,7 @@ class Prover:
     def _webhook(self, old_op: dict[str, Any], label: str, values: Values) -> None:
         schema = _json_schema(_deref(self.old, old_op.get("requestBody"))) or {}
         ref = schema.get("$ref", "")
-        model = getattr(self.client.models, ref.rsplit("/", 1)[-1], None) if ref else None
+        model = _model(self.client, ref)
         if model is None:
             return
 
@@ -382,6 +462,39 @@ class Prover:
         return f"{refused}: {problem}" if problem else None
 
 
+def _reader(module: ModuleType, client: ModuleType, key: str, status: int) -> Callable[[Any], Any]:
+    """A body as the generated client reads it from an answer of `status` (its own
+    `_build_response`): the parsed value, or the exception it raises."""
+    method, path = key.split(" ", 1)
+    http = client.Client(base_url=BASE_URL)
+
+    def read(body: Any) -> Any:
+        request = httpx.Request(method, BASE_URL + path)
+        response = httpx.Response(status, json=body, request=request)
+        return module._build_response(client=http, response=response).parsed
+
+    return read
+
+
+def _unknown_values(parsed: Any) -> Iterator[str]:
+    """The enum values a generated client kept without knowing them (`is_known` False)."""
+    if isinstance(parsed, enum.Enum):
+        if getattr(parsed, "is_known", True) is False:
+            yield str(parsed.value)
+    elif dataclasses.is_dataclass(parsed) and not isinstance(parsed, type):
+        for field in dataclasses.fields(parsed):
+            yield from _unknown_values(getattr(parsed, field.name))
+    elif hasattr(parsed, "__attrs_attrs__"):
+        for attribute in parsed.__attrs_attrs__:
+            yield from _unknown_values(getattr(parsed, attribute.name))
+    elif isinstance(parsed, list | tuple):
+        for item in parsed:
+            yield from _unknown_values(item)
+    elif isinstance(parsed, dict):
+        for item in parsed.values():
+            yield from _unknown_values(item)
+
+
 def _from_wire(spec: Spec, value: Any, schema: Any) -> Any:
     """A parameter value as a server reads it: the text of a query, path or header value
     converted to the integer, number or boolean its schema declares (one value of an array
@@ -447,6 +560,9 @@ def _only(spec: Spec, path: str, method: str) -> Spec:
     return document
 
 
-def prove(old: Spec, new: Spec, old_client: Path, max_examples: int = 25) -> Proof:
-    """Property-test the old client and the old spec against the new spec."""
-    return Prover(old, new, old_client, max_examples).run()
+def prove(
+    old: Spec, new: Spec, old_client: Path, max_examples: int = 25, new_client: Path | None = None
+) -> Proof:
+    """Property-test the old client and the old spec against the new spec, and (given the client
+    generated from the new spec) that client against servers that lag the spec."""
+    return Prover(old, new, old_client, max_examples, new_client).run()

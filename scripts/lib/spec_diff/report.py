@@ -72,7 +72,7 @@ def compare(
     old_client = old_client or clients.client_for(old_text)
     new_client = new_client or clients.client_for(new_text)
     api = python_api.breaking_changes(old_client, new_client)
-    proven = prove(old, new, old_client, max_examples) if proof else None
+    proven = prove(old, new, old_client, max_examples, new_client) if proof else None
     return Report(
         base,
         str(old.get("info", {}).get("version")),
