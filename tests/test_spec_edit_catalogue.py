@@ -4,7 +4,8 @@ tool says so when an edit parts them.
 
 The emulator and the suite are asked in process (the suite's embedded target, its coverage
 verdict); one edit also goes through a real `scripts/contract-test --spec` run, and each through
-`scripts/regenerate --spec` into a copy of the client (subprocesses, the slow part).
+`scripts/regenerate --spec` into a copy of the client (subprocesses, the slow part: all but one
+in the slow tier).
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ class Case:
     edit: Callable[[Document], None]
     emulator: str | None  # the line the emulator refuses to start with (after the file name)
     suite: Callable[[Path, Document], None]  # asserts the suite's answer
-    spec_diff: Verdict  # the rules' verdict (scripts/spec-diff on main)
+    spec_diff: Verdict  # the rules' verdict
     spec_diff_says: str
+    regenerate: tuple[Verdict, str]  # the verdict regenerate prints, and the bump it asks for
 
 
 def refuses_like_the_emulator(path: Path, document: Document) -> None:
@@ -150,6 +152,7 @@ CATALOGUE = [
         refuses_like_the_emulator,
         Verdict.BREAKS_CLIENTS,
         "enum value(s) ['retry_expired'] removed",
+        (Verdict.BREAKS_CLIENTS, "major"),
     ),
     Case(
         add_a_status_it_never_produces,
@@ -157,20 +160,25 @@ CATALOGUE = [
         reports_it_never_produced,
         Verdict.BREAKS_SERVERS,
         "enum value(s) ['voicemail'] added",
+        (Verdict.BREAKS_SERVERS, "minor"),
     ),
     Case(
         require_a_field_it_does_not_always_send,
         None,
         catches_the_answer,
-        Verdict.COMPATIBLE,
-        "ended_at: now required",
+        Verdict.BREAKS_SERVERS,
+        "ended_at: now required; a client generated from this spec raises on answers from "
+        "servers that omit it",
+        (Verdict.BREAKS_CLIENTS, "major"),  # the Python API's constructor moved
     ),
     Case(
         require_agent_version_number,
         None,
         every_answer_conforms,
-        Verdict.COMPATIBLE,
-        "agent_version_number: now required",
+        Verdict.BREAKS_SERVERS,
+        "agent_version_number: now required; a client generated from this spec raises on "
+        "answers from servers that omit it",
+        (Verdict.BREAKS_CLIENTS, "major"),
     ),
     Case(
         rename_a_webhook_field,
@@ -178,6 +186,7 @@ CATALOGUE = [
         refuses_like_the_emulator,
         Verdict.BREAKS_CLIENTS,
         "payload.call.to_number: required field removed",
+        (Verdict.BREAKS_CLIENTS, "major"),
     ),
 ]
 IDS = [case.edit.__name__ for case in CATALOGUE]
@@ -219,7 +228,14 @@ def test_spec_diff_answers(case: Case) -> None:
     assert case.spec_diff_says in report.text(result)
 
 
-@pytest.mark.parametrize("case", CATALOGUE, ids=IDS)
+# Each regeneration runs spec-diff's proof too (some seconds): one case in the quick tier.
+REGENERATE = [
+    pytest.param(case, marks=() if case is CATALOGUE[3] else pytest.mark.slow, id=name)
+    for case, name in zip(CATALOGUE, IDS, strict=True)
+]
+
+
+@pytest.mark.parametrize("case", REGENERATE)
 def test_regenerate_answers(case: Case, tmp_path: Path) -> None:
     path, _ = edited_copy(tmp_path, case)
     client = tmp_path / "dialnexa-client"
@@ -236,8 +252,12 @@ def test_regenerate_answers(case: Case, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     changed = re.search(r": (\d+) file\(s\) changed", run.stdout)
     assert changed is not None and int(changed.group(1)) > 0, run.stdout
+    verdict, bump = case.regenerate
+    assert f"\nspec-diff: {verdict} since release " in run.stdout, run.stdout
+    assert f"\nnext: the gate (scripts/spec-diff --check) asks for a {bump} bump" in run.stdout
 
 
+@pytest.mark.slow
 def test_the_default_run_catches_a_field_it_does_not_always_send(tmp_path: Path) -> None:
     """A real `scripts/contract-test --spec` run (server part, few examples) fails, naming it."""
     path, _ = edited_copy(tmp_path, CATALOGUE[2])
