@@ -33,7 +33,18 @@ SPEC = ROOT / "openapi.yaml"
 API_KEY = "kid_demo:sk_demo_secret"
 CREATE_BODY = {"agent_id": "agt_abc123", "to_phone_number": "+919876543210"}
 # Sections of RESULTS.md, in file order; each script rewrites only its own.
-SECTIONS = ("emulator", "profile", "client", "plugin", "suite", "testing", "answers")
+SECTIONS = (
+    "emulator",
+    "profile",
+    "client",
+    "plugin",
+    "suite",
+    "testing",
+    "list_pages",
+    "webhooks",
+    "soak",
+    "answers",
+)
 
 # On a 2-core machine a server and its load generator would otherwise share one CPU and the
 # numbers would measure the scheduler: the server gets the last core, the load the first.

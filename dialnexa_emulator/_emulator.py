@@ -98,6 +98,9 @@ class Emulator:
         self.control_plane: ControlPlaneAccess = "anywhere"
         self.answer_check: AnswerCheck | None = answer_check(spec)
         self.off_spec_answers: OffSpecAnswers = "raise"
+        # Worker processes serving the same state file (the CLI's --workers): with more than
+        # one, what cannot be shared between them is refused rather than done in one.
+        self.workers = 1
         self.control_hosts: frozenset[str] | None = None
         self.control_token: str | None = config.control_plane.token
         self.seed_configured_calls()

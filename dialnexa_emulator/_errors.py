@@ -21,6 +21,7 @@ REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     408: "Request Timeout",
+    409: "Conflict",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     429: "Too Many Requests",

@@ -69,7 +69,7 @@ class Faults:
                 "after_commit needs a status to answer with once the request took effect"
             )
         fault = Fault(
-            id=f"fault_{next(self._ids)}",
+            id=f"fault_{self._next_id()}",
             operation=operation,
             remaining=count,
             status=status,
@@ -78,8 +78,17 @@ class Faults:
             drop_after_commit=drop_after_commit,
             after_commit=after_commit,
         )
-        self._pending.append(fault)
+        self._arm(fault)
         return fault.id
+
+    # Where armed faults live: this process's memory (a state file shared by workers overrides
+    # these, server/_shared.py).
+
+    def _next_id(self) -> int:
+        return next(self._ids)
+
+    def _arm(self, fault: Fault) -> None:
+        self._pending.append(fault)
 
     def take(self, operation: str) -> Fault | None:
         """The fault the next request to `operation` gets (oldest armed first), if any."""

@@ -32,7 +32,9 @@ DEFAULT_SIZE = 1000
 BODY_LIMIT = 64 * 1024  # the API's own request size limit: a kept body is never longer
 
 
-class _Record(NamedTuple):
+class Record(NamedTuple):
+    """One request, as kept: JSON only when read."""
+
     id: int
     at: datetime
     method: str
@@ -57,8 +59,9 @@ class Journal:
         self, secrets: Iterable[str], size: int = DEFAULT_SIZE, *, bodies: bool = False
     ) -> None:
         self.bodies = bodies
+        self.size = size
         self._secrets = tuple({s.encode() for s in secrets if s})
-        self._records: deque[_Record] = deque(maxlen=size)
+        self._records: deque[Record] = deque(maxlen=size)
         self._ids = itertools.count(1)
 
     def redact(self, secret: str) -> None:
@@ -92,9 +95,9 @@ class Journal:
         body = body[:BODY_LIMIT] if self.bodies and body is not None else None
         if self._secrets:
             headers, path, query, body = self._scrubbed(headers, path, query, body)
-        self._records.append(
-            _Record(
-                next(self._ids),
+        self._keep(
+            Record(
+                0,  # numbered as kept
                 at,
                 scope["method"],
                 path,
@@ -133,11 +136,16 @@ class Journal:
 
     def entries(self, operation: str | None = None) -> list[dict[str, Any]]:
         """The kept requests as JSON objects, oldest first; only `operation`'s if given."""
-        return [
-            _json(record)
-            for record in self._records
-            if operation is None or record.operation == operation
-        ]
+        return [_json(record) for record in self._kept(operation)]
+
+    # Where records live: this process's memory (a state file shared by workers overrides these,
+    # server/_shared.py).
+
+    def _keep(self, record: Record) -> None:
+        self._records.append(record._replace(id=next(self._ids)))
+
+    def _kept(self, operation: str | None) -> list[Record]:
+        return [r for r in self._records if operation is None or r.operation == operation]
 
     def last(self, operation: str) -> dict[str, Any] | None:
         """The newest kept request to `operation`, if any."""
@@ -150,7 +158,7 @@ class Journal:
         self._records.clear()
 
 
-def _json(record: _Record) -> dict[str, Any]:
+def _json(record: Record) -> dict[str, Any]:
     headers: dict[str, str] = {}
     for name, value in record.headers:
         key, text = name.decode("latin-1"), value.decode("latin-1")

@@ -6,6 +6,7 @@ processes) can replace `MemoryStore` without touching the request handlers.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,19 @@ class Store(Protocol):
         """The workspace's calls (every workspace's for None), newest first (ties: last created
         first), optionally filtered."""
 
+    def page(
+        self,
+        workspace_id: str,
+        *,
+        agent_id: str | None = None,
+        to_phone_number: str | None = None,
+        skip: int = 0,
+        limit: int,
+    ) -> list[CallRecord]:
+        """`newest_first(...)` from its `skip`-th call, at most `limit` calls: O(limit + log n)
+        whatever `skip` (the calls are indexed by position), so a deep page costs no more than
+        the first."""
+
     def balance(self, workspace_id: str) -> Decimal: ...
 
     def set_balance(self, workspace_id: str, balance: Decimal) -> None: ...
@@ -72,31 +86,67 @@ class Store(Protocol):
         """Forget every call and restore the configured balances."""
 
 
+# An index of calls in creation order: by workspace, by (workspace, agent), by (workspace,
+# destination) and by all three, so each listCalls filter reads a page by position.
+_IndexKey = tuple[str, ...]
+
+
+def index_keys(call: CallRecord) -> tuple[_IndexKey, ...]:
+    """The indexes a call is listed in, named as `index_key` names them."""
+    return (
+        index_key(call.workspace_id, None, None),
+        index_key(call.workspace_id, call.agent_id, None),
+        index_key(call.workspace_id, None, call.to_phone_number),
+        index_key(call.workspace_id, call.agent_id, call.to_phone_number),
+    )
+
+
+def index_key(workspace_id: str, agent_id: str | None, to_phone_number: str | None) -> _IndexKey:
+    if agent_id is None:
+        return (
+            ("w", workspace_id) if to_phone_number is None else ("t", workspace_id, to_phone_number)
+        )
+    if to_phone_number is None:
+        return ("a", workspace_id, agent_id)
+    return ("at", workspace_id, agent_id, to_phone_number)
+
+
 class MemoryStore:
+    """Calls in creation-ordered lists, one per filter combination (see `index_keys`).
+
+    `rows_read` counts the calls a listing has read from the indexes: what a page costs, for
+    tests to assert on without timing anything.
+    """
+
     def __init__(self, balances: Mapping[str, Decimal]) -> None:
         self._initial_balances = dict(balances)
         self._balances = dict(balances)
         self._calls: dict[str, CallRecord] = {}
-        self._by_workspace: dict[str, list[CallRecord]] = {}
+        self._indexes: dict[_IndexKey, list[CallRecord]] = {}
+        self.rows_read = 0
 
     def charge_and_add(self, call: CallRecord, cost: Decimal) -> bool:
         balance = self._balances[call.workspace_id]
         if balance < cost:
             return False
         self._balances[call.workspace_id] = balance - cost
-        self._calls[call.id] = call
-        self._by_workspace.setdefault(call.workspace_id, []).append(call)
+        self._keep(call)
         return True
 
     def seed(self, calls: Sequence[CallRecord]) -> None:
-        touched = set()
-        for call in calls:
+        # Oldest first, so calls created at the same time keep their order.
+        for call in sorted(calls, key=_created_at):
             if call.id not in self._calls:
-                self._calls[call.id] = call
-                self._by_workspace.setdefault(call.workspace_id, []).append(call)
-                touched.add(call.workspace_id)
-        for workspace_id in touched:  # stable: calls created at the same time keep their order
-            self._by_workspace[workspace_id].sort(key=_created_at)
+                self._keep(call)
+
+    def _keep(self, call: CallRecord) -> None:
+        self._calls[call.id] = call
+        for key in index_keys(call):
+            kept = self._indexes.setdefault(key, [])
+            if not kept or kept[-1].created_at <= call.created_at:
+                kept.append(call)  # a create: the newest, the usual case
+            else:  # a seed in the past: after every call created at or before it
+                bisect.insort_right(kept, call, key=_created_at)
 
     def get(self, workspace_id: str, call_id: str) -> CallRecord | None:
         call = self._calls.get(call_id)
@@ -109,22 +159,34 @@ class MemoryStore:
         agent_id: str | None = None,
         to_phone_number: str | None = None,
     ) -> Iterator[CallRecord]:
-        # Kept in creation order (creates append on a clock that never runs back past a call,
-        # seeds are sorted in): reversed is newest first.
-        if workspace_id is None:
-            calls: Iterator[CallRecord] = heapq.merge(
-                *(reversed(kept) for kept in self._by_workspace.values()),
-                key=_created_at,
-                reverse=True,
+        if workspace_id is not None:
+            return reversed(
+                self._indexes.get(index_key(workspace_id, agent_id, to_phone_number), [])
             )
-        else:
-            calls = reversed(self._by_workspace.get(workspace_id, []))
-        for call in calls:
-            if agent_id is not None and call.agent_id != agent_id:
-                continue
-            if to_phone_number is not None and call.to_phone_number != to_phone_number:
-                continue
-            yield call
+        every = [kept for key, kept in self._indexes.items() if key[0] == "w"]
+        calls: Iterator[CallRecord] = heapq.merge(
+            *(reversed(kept) for kept in every), key=_created_at, reverse=True
+        )
+        return (
+            call
+            for call in calls
+            if agent_id in (None, call.agent_id) and to_phone_number in (None, call.to_phone_number)
+        )
+
+    def page(
+        self,
+        workspace_id: str,
+        *,
+        agent_id: str | None = None,
+        to_phone_number: str | None = None,
+        skip: int = 0,
+        limit: int,
+    ) -> list[CallRecord]:
+        kept = self._indexes.get(index_key(workspace_id, agent_id, to_phone_number), [])
+        end = len(kept) - skip  # newest first: the page ends `skip` calls before the newest
+        found = kept[max(end - limit, 0) : max(end, 0)][::-1]
+        self.rows_read += len(found)
+        return found
 
     def balance(self, workspace_id: str) -> Decimal:
         return self._balances[workspace_id]
@@ -135,7 +197,7 @@ class MemoryStore:
     def reset(self) -> None:
         self._balances = dict(self._initial_balances)
         self._calls.clear()
-        self._by_workspace.clear()
+        self._indexes.clear()
 
 
 def _created_at(call: CallRecord) -> datetime:

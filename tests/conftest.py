@@ -63,6 +63,9 @@ SLOW_MODULES = frozenset(
     {
         "tests/kit/test_wheel.py",
         "tests/kit/test_build.py",
+        "tests/spec_diff/test_gate.py",
+        "tests/spec_diff/test_catalogue.py",
+        "tests/spec_diff/test_next_steps.py",
         "tests/test_api_reference.py",
         "tests/contract/test_catches_deviations.py",
         "tests/contract/test_live_verdicts.py",

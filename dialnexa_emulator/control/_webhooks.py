@@ -80,6 +80,24 @@ async def clear_faults(call: ControlRequest) -> Response:
     return Response(status_code=_NO_CONTENT)
 
 
+def _one_worker(handler: ControlHandler, what: str) -> ControlHandler:
+    """`handler`, refused with a 409 while several workers serve: each keeps its own deliveries
+    (of the calls it created), so acting through one would act on part of them."""
+
+    async def refuse_with_workers(call: ControlRequest) -> Response:
+        workers = call.emulator.workers
+        if workers > 1:
+            raise ApiError(
+                409,
+                f"Cannot {what} with {workers} workers: each worker delivers, and keeps, the "
+                "webhooks of the calls it creates, so this would act on one worker only. Serve "
+                "one worker to do it (webhook endpoints can also be set in the config file).",
+            )
+        return await handler(call)
+
+    return refuse_with_workers
+
+
 def _integers(body: dict[str, Any]) -> dict[str, Any]:
     return {name: int(value) if name in _INTEGERS else value for name, value in body.items()}
 
@@ -93,12 +111,12 @@ def _checked(action: Callable[[], Any]) -> Any:
 
 WEBHOOK_HANDLERS: dict[str, ControlHandler] = {
     "listWebhookEndpoints": list_endpoints,
-    "addWebhookEndpoint": add_endpoint,
-    "removeWebhookEndpoint": remove_endpoint,
-    "listWebhookDeliveries": list_deliveries,
-    "flushWebhooks": flush,
+    "addWebhookEndpoint": _one_worker(add_endpoint, "add a webhook endpoint at run time"),
+    "removeWebhookEndpoint": _one_worker(remove_endpoint, "remove a webhook endpoint"),
+    "listWebhookDeliveries": _one_worker(list_deliveries, "list webhook deliveries"),
+    "flushWebhooks": _one_worker(flush, "flush webhook deliveries"),
     "listWebhookFaults": list_faults,
-    "armWebhookFault": arm_fault,
-    "disarmWebhookFault": disarm_fault,
-    "clearWebhookFaults": clear_faults,
+    "armWebhookFault": _one_worker(arm_fault, "arm a webhook delivery fault"),
+    "disarmWebhookFault": _one_worker(disarm_fault, "disarm a webhook delivery fault"),
+    "clearWebhookFaults": _one_worker(clear_faults, "clear webhook delivery faults"),
 }

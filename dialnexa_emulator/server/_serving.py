@@ -19,6 +19,12 @@ from dialnexa_emulator._config import ServerSettings, default_config, load_confi
 from dialnexa_emulator._emulator import ControlPlaneAccess
 from dialnexa_emulator.app import create_app
 from dialnexa_emulator.server._protocol import GuardedHttpToolsProtocol
+from dialnexa_emulator.server._shared import (
+    SharedFaults,
+    SharedJournal,
+    SharedOverrides,
+    SharedRateLimiter,
+)
 from dialnexa_emulator.server._state_file import SqliteClock, SqliteStore, StateFile
 
 
@@ -31,6 +37,7 @@ class ServeOptions:
     control_plane: ControlPlaneAccess
     spec_file: str | None = None
     check_responses: bool = False  # validate every answer; an off-spec one becomes a logged 500
+    workers: int = 1
     # The control plane's Host names and token, and the timeouts, with the command line applied.
     control_hosts: frozenset[str] | None = None
     control_token: str | None = None
@@ -54,6 +61,13 @@ def build_app(options: ServeOptions) -> Starlette:
     if state is not None:
         emulator.store = SqliteStore(state, {w.id: w.balance for w in config.workspaces})
         emulator.seed_configured_calls()
+    if state is not None and options.workers > 1:
+        # One view of what the control plane sets, whichever worker a request reaches.
+        emulator.workers = options.workers
+        emulator.faults = SharedFaults(state, emulator.spec.operations)
+        emulator.overrides = SharedOverrides(state, emulator.spec)
+        emulator.journal = SharedJournal(state, emulator.journal)
+        emulator.rate_limiter = SharedRateLimiter(state)
     logging.getLogger("uvicorn.error").addFilter(_hide_dropped_connections)
     _tune_gc()
     return app

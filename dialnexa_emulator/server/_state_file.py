@@ -38,36 +38,19 @@ from dialnexa_emulator._clock import (
 )
 from dialnexa_emulator._errors import dump_json
 from dialnexa_emulator._store import CallRecord
+from dialnexa_emulator.server._schema import MIGRATIONS, RANKS, SCHEMA_VERSION, renumber
 
-SCHEMA_VERSION = 1
-_SCHEMA = (
-    """CREATE TABLE calls (
-        seq INTEGER PRIMARY KEY,        -- insertion order: breaks ties between equal created_at
-        id TEXT NOT NULL UNIQUE,
-        workspace_id TEXT NOT NULL,
-        created_us INTEGER NOT NULL,    -- microseconds since the Unix epoch
-        agent_id TEXT NOT NULL,
-        agent_version_number INTEGER NOT NULL,
-        to_phone_number TEXT NOT NULL,
-        from_phone_number TEXT NOT NULL,
-        metadata TEXT NOT NULL,         -- a JSON object
-        timeline TEXT NOT NULL,         -- JSON [[microseconds, status], ...]
-        duration_sec INTEGER NOT NULL,
-        transcript TEXT
-    )""",
-    "CREATE INDEX calls_newest_first ON calls (workspace_id, created_us DESC, seq DESC)",
-    # A decimal as text, so balances stay exact.
-    "CREATE TABLE balances (workspace_id TEXT PRIMARY KEY, balance TEXT NOT NULL)",
-    # How far the clock has been advanced past wall time.
-    "CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), offset_sec REAL NOT NULL)",
-    "INSERT INTO clock VALUES (1, 0)",
-    f"PRAGMA user_version = {SCHEMA_VERSION}",
-)
 _INSERT_CALL = (
-    "INSERT OR IGNORE INTO calls (created_us, id, workspace_id, agent_id, agent_version_number, "
-    "to_phone_number, from_phone_number, metadata, timeline, duration_sec, transcript) "
+    "INSERT OR IGNORE INTO calls (created_us, id, workspace_id, agent_id, agent_version_number, "  # noqa: S608 - fixed column names
+    "to_phone_number, from_phone_number, metadata, timeline, duration_sec, transcript, "
+    f"{', '.join(RANKS)}) "
     "VALUES (:created_us, :id, :workspace_id, :agent_id, :agent_version_number, "
-    ":to_phone_number, :from_phone_number, :metadata, :timeline, :duration_sec, :transcript)"
+    ":to_phone_number, :from_phone_number, :metadata, :timeline, :duration_sec, :transcript, "
+    f"{', '.join(':' + rank for rank in RANKS)})"
+)
+_CALL_COLUMNS = (
+    "id, workspace_id, agent_id, agent_version_number, to_phone_number, from_phone_number,"
+    " metadata, timeline, duration_sec, transcript"
 )
 # A call record's columns, in the order `_record` reads them.
 _SELECT_CALL = (
@@ -88,6 +71,28 @@ _SELECT_PAGE = (
 # Apart, so a workspace's listing uses the index on its id.
 _SELECT_WORKSPACE_PAGE = _SELECT_PAGE.format(workspace="workspace_id = :workspace_id")
 _SELECT_ANY_PAGE = _SELECT_PAGE.format(workspace="1")
+
+
+def _where(rank: str) -> str:
+    return " AND ".join(f"{column} = :{column}" for column in RANKS[rank])
+
+
+# Per listing: where its last call is (the positions of a create's listings, newest first, until
+# one created no later than it: usually the first), and one page of it by position.
+_LAST_POSITIONS = {
+    rank: f"SELECT {rank}, created_us FROM calls WHERE {_where(rank)} ORDER BY {rank} DESC"  # noqa: S608 - fixed column names
+    for rank in RANKS
+}
+_MAKE_ROOM = {
+    rank: f"UPDATE calls SET {rank} = {rank} + 1 WHERE {_where(rank)} AND {rank} > :after"  # noqa: S608 - fixed column names
+    for rank in RANKS
+}
+_SELECT_BY_POSITION = {
+    rank: f"SELECT {_CALL_COLUMNS} FROM calls WHERE {_where(rank)} AND {rank} <= "  # noqa: S608 - fixed column names
+    f"(SELECT max({rank}) FROM calls WHERE {_where(rank)}) - :skip"
+    f" ORDER BY {rank} DESC LIMIT :limit"
+    for rank in RANKS
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _PAGE_ROWS = 200  # calls read per query while a listing is iterated
@@ -119,18 +124,23 @@ class StateFile:
         self._db.execute("BEGIN IMMEDIATE")  # several workers may start on a new file at once
         try:
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                if self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                    raise StateFileError(
-                        f"{self.path}: an SQLite database, but not a dialnexa-emulator state file"
-                    )
-                for statement in _SCHEMA:  # not executescript: it would commit first
-                    self._db.execute(statement)
-            elif version != SCHEMA_VERSION:
+            if (
+                version == 0
+                and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            ):
                 raise StateFileError(
-                    f"{self.path}: state file version {version}; this emulator reads version "
-                    f"{SCHEMA_VERSION}"
+                    f"{self.path}: an SQLite database, but not a dialnexa-emulator state file"
                 )
+            if version not in MIGRATIONS and version != SCHEMA_VERSION:
+                raise StateFileError(
+                    f"{self.path}: state file version {version}; this emulator reads versions "
+                    f"up to {SCHEMA_VERSION}"
+                )
+            if version != SCHEMA_VERSION:
+                for statement in MIGRATIONS[version]:  # not executescript: it would commit first
+                    self._db.execute(statement)
+                renumber(self._db)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -164,6 +174,7 @@ class SqliteStore:
     def __init__(self, state: StateFile, balances: Mapping[str, Decimal]) -> None:
         self._state = state
         self._initial_balances = dict(balances)
+        self.rows_read = 0  # calls read by `page`, as MemoryStore counts them
         with state.writing() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO balances VALUES (?, ?)",
@@ -181,14 +192,21 @@ class SqliteStore:
                 "UPDATE balances SET balance = ? WHERE workspace_id = ?",
                 (str(Decimal(balance) - cost), call.workspace_id),
             )
-            db.execute(_INSERT_CALL, _row(call))
+            row = _row(call)
+            for rank in RANKS:
+                row[rank] = _position(db, rank, row)
+            db.execute(_INSERT_CALL, row)
         return True
 
     def seed(self, calls: Sequence[CallRecord]) -> None:
         # Inserted oldest first, so seq breaks ties between equal times in creation order.
         ordered = sorted(calls, key=lambda call: call.created_at)
+        rows = [_row(call) | dict.fromkeys(RANKS, 0) for call in ordered]
         with self._state.writing() as db:
-            db.executemany(_INSERT_CALL, [_row(call) for call in ordered])
+            before = db.total_changes
+            db.executemany(_INSERT_CALL, rows)
+            if db.total_changes != before:  # ids already kept (a restart's config seeds) add none
+                renumber(db, sorted({call.workspace_id for call in ordered}))
 
     def get(self, workspace_id: str, call_id: str) -> CallRecord | None:
         rows = self._state.read(_SELECT_CALL, (call_id, workspace_id))
@@ -219,6 +237,31 @@ class SqliteStore:
             if len(rows) < _PAGE_ROWS:
                 return
             page["created_us"], page["seq"] = rows[-1][-2:]
+
+    def page(
+        self,
+        workspace_id: str,
+        *,
+        agent_id: str | None = None,
+        to_phone_number: str | None = None,
+        skip: int = 0,
+        limit: int,
+    ) -> list[CallRecord]:
+        rank = "ws_rank" if agent_id is None else "agent_rank"
+        if to_phone_number is not None:
+            rank = "to_rank" if agent_id is None else "pair_rank"
+        rows = self._state.read(
+            _SELECT_BY_POSITION[rank],
+            {
+                "workspace_id": workspace_id,
+                "agent_id": agent_id,
+                "to_phone_number": to_phone_number,
+                "skip": skip,
+                "limit": limit,
+            },
+        )
+        self.rows_read += len(rows)
+        return [_record(row) for row in rows]
 
     def balance(self, workspace_id: str) -> Decimal:
         rows = self._state.read(
@@ -266,6 +309,23 @@ class SqliteClock:
     def reset(self) -> None:
         with self._state.writing() as db:
             db.execute("UPDATE clock SET offset_sec = 0")
+
+
+def _position(db: sqlite3.Connection, rank: str, row: dict[str, Any]) -> int:
+    """The position a new call takes in one listing: after every call created no later than it.
+    Calls created later (by another worker that read the clock after this one but committed
+    first) move up one; there are rarely any, so this costs O(log n)."""
+    top = after = 0
+    cursor = db.execute(_LAST_POSITIONS[rank], row)
+    for position, created_us in cursor:
+        top = top or position
+        if created_us <= row["created_us"]:
+            after = position
+            break
+    cursor.close()
+    if top > after:
+        db.execute(_MAKE_ROOM[rank], row | {"after": after})
+    return after + 1
 
 
 def check_times(state: StateFile) -> str | None:

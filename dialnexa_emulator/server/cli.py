@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             control_token=config.control_plane.token,
             server=config.server,
             check_responses=args.check_responses,
+            workers=args.workers,
         )
         serve(options, sock, args.workers)
     finally:
@@ -228,9 +229,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         type=int,
         default=1,
-        help="serve from this many processes, which share --state (required for more than 1); "
-        "rate-limit windows, armed faults and the request journal stay per process "
-        "(default: %(default)s)",
+        help="serve from this many processes, which share --state (required for more than 1): "
+        "calls, wallets, the clock, faults, the journal and rate-limit windows are one view; "
+        "webhook endpoints come from --config only (default: %(default)s)",
     )
     parser.add_argument(
         "--ready-file",

@@ -16,7 +16,18 @@ import pytest
 from benchmarks import _common
 from tests.conftest import ROOT
 
-SCRIPTS = ("emulator", "profile", "client", "plugin", "suite", "testing", "answers")
+SCRIPTS = (
+    "emulator",
+    "profile",
+    "client",
+    "plugin",
+    "suite",
+    "testing",
+    "list_pages",
+    "webhooks",
+    "soak",
+    "answers",
+)
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:
@@ -59,6 +70,7 @@ def test_help(name: str) -> None:
     assert "--quick" in result.stdout
 
 
+@pytest.mark.slow  # each starts servers or builds venvs: seconds to a minute apiece
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_quick_run_writes_its_section(name: str, tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"

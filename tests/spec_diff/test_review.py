@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -128,6 +129,7 @@ def test_annotation_text_is_escaped_for_workflow_commands() -> None:
     assert review._escape_property("a:b,c") == "a%3Ab%2Cc"
 
 
+@pytest.mark.slow  # generates and proves the old and the new client
 def test_markdown_has_the_verdict_the_changes_by_verdict_and_the_proof(base_client: Path) -> None:
     result, _ = compared(base_client)
 
@@ -151,6 +153,7 @@ def test_markdown_has_the_verdict_the_changes_by_verdict_and_the_proof(base_clie
         assert len(re.split(r"(?<!\\)\|", row)) == 4, row  # two cells, "|" escaped
 
 
+@pytest.mark.slow  # a temporary repository, two regenerations and the proof
 def test_the_cli_writes_markdown_and_annotations(released: Path) -> None:
     repo = released
     write_spec(repo, edited(make_agent_version_required))
