@@ -18,12 +18,14 @@ from datetime import datetime
 from typing import Any
 
 import anyio
+import orjson
 from starlette.applications import Starlette
 from starlette.convertors import Convertor
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from dialnexa_emulator._answers import OffSpecAnswerError
 from dialnexa_emulator._auth import ApiKey
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._errors import ApiError, dump_json, envelope
@@ -195,6 +197,11 @@ async def serve(
         status, body, headers, reason = _committed_then_failed(after, emulator, scope)
     elif limit_headers:
         _update(headers, limit_headers)
+    if emulator.answer_check is not None and override is None and body:
+        # A test's chosen answer was judged when it was armed (and may be off-spec on purpose).
+        status, body, headers, reason = _held_to_spec(
+            emulator, operation, (status, body, headers, reason)
+        )
     _record(  # every answer carries the id it is kept under (X-Request-Id)
         emulator,
         scope,
@@ -219,6 +226,22 @@ async def serve(
 
 
 Answer = tuple[int, bytes, RawHeaders, str | list[str] | None]  # status, body, head, reason
+
+
+def _held_to_spec(emulator: Emulator, operation: Operation, answer: Answer) -> Answer:
+    """The answer, if the spec allows it. Otherwise, in process, raise; served, log what broke
+    and answer a 500 that says it."""
+    assert emulator.answer_check is not None
+    status, body, headers, _ = answer
+    raw = {name.decode("latin-1"): value.decode("latin-1") for name, value in headers}
+    problems = emulator.answer_check.problems(operation.id, status, raw, orjson.loads(body))
+    if not problems:
+        return answer
+    error = OffSpecAnswerError(operation.id, status, problems)
+    if emulator.off_spec_answers == "raise":
+        raise error
+    logger.error("%s", error)
+    return _refusal(ApiError(500, f"Off-spec answer withheld: {error.one_line()}"))
 
 
 def _committed_then_failed(fault: Fault, emulator: Emulator, scope: Scope) -> Answer:
