@@ -43,6 +43,7 @@ SECTIONS = (
     "list_pages",
     "webhooks",
     "soak",
+    "answers",
 )
 
 # On a 2-core machine a server and its load generator would otherwise share one CPU and the

@@ -8,11 +8,13 @@ API token never reaches the console or a file.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import pytest
@@ -20,6 +22,7 @@ import schemathesis
 from schemathesis import Case, CheckResult, HookContext, Response
 from schemathesis.core.failures import Failure, FailureGroup
 
+from dialnexa_contract import _summary as summary
 from dialnexa_contract._run_stats import STATS, calls_per_run
 from dialnexa_contract._settings import API_KEY, current
 
@@ -30,6 +33,7 @@ AREAS = {
     "test_client_vs_spec": "client",
     "test_client_vs_server": "client-server",
     "test_webhooks": "webhooks",
+    "test_coverage": "coverage",
 }
 # The column of tests that failed outside any check (a crash, a timeout): the test is the row.
 OUTSIDE_CHECKS = "(no check)"
@@ -174,14 +178,25 @@ class ContractReport:
         )
         skipped = self._outcomes["skipped"]
         self._write("".join(f"{line}\n" for line in self._notes()))
+        covered = summary.coverage_verdict().lines()
+        self._write("\n" + "\n".join(covered) + "\n")
         verdict = "conforms" if failed == 0 and session.exitstatus == 0 else "DOES NOT CONFORM"
-        self._write(
-            f"\nreplay this run: {self._replay}\n"
-            f"{verdict} - {elapsed:.0f}s\n"
-            f"contract: {passed} passed, {failed} failed"
-            + (f", {skipped} skipped (see 'did not run' above)" if skipped else "")
-            + "\n"
+        counts = f"contract: {passed} passed, {failed} failed" + (
+            f", {skipped} skipped (see 'did not run' above)" if skipped else ""
         )
+        self._write(f"\nreplay this run: {self._replay}\n{verdict} - {elapsed:.0f}s\n{counts}\n")
+        markdown_path = os.environ.get(summary.MARKDOWN)
+        if markdown_path:
+            text = summary.markdown(
+                verdict=verdict,
+                counts=f"{counts} - {elapsed:.0f}s",
+                table=self._rows(),
+                failures=[self.redact(failure) for failure in self._failures],
+                skips=self._skips,
+                coverage_lines=covered,
+                replay=self._replay,
+            )
+            summary.write_markdown(Path(markdown_path), self.redact(text))
 
     def _notes(self) -> list[str]:
         """What did not run and what would make it run; calls, probes and rate limits."""
@@ -247,7 +262,7 @@ class ContractReport:
         message = _FILTERED_AUTHORIZATION.sub(CURL_AUTHORIZATION, self.redact(group.message))
         return "\n".join(lines) + "\n" + _indent(message.strip(), "      ")
 
-    def _table(self) -> str:
+    def _rows(self) -> list[list[str]]:
         """One row per check, one column per operation: how many times it passed, or failed."""
         operations = sorted({operation for _, operation, _ in self._tally.counts})
         rows: list[list[str]] = [["check", *operations]]
@@ -256,6 +271,10 @@ class ContractReport:
             for check in sorted({c for a, _, c in self._tally.counts if a == area}):
                 cells = [self._cell(area, operation, check) for operation in operations]
                 rows.append([f"  {check}", *cells])
+        return rows
+
+    def _table(self) -> str:
+        rows = self._rows()
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines = [
             "  ".join(

@@ -9,7 +9,7 @@ import schemathesis
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from dialnexa_contract._settings import Settings
-from dialnexa_contract._spec import ROOT, SCHEMATHESIS_CONFIG_PATH, SPEC_PATH
+from dialnexa_contract._spec import ROOT, SCHEMATHESIS_CONFIG_PATH, spec_path
 from dialnexa_contract._target import Target
 
 
@@ -22,7 +22,9 @@ def schemathesis_config(settings: Settings) -> schemathesis.Config:
 
 
 def load_server_schema(target: Target) -> OpenApiSchema:
-    schema = schemathesis.openapi.from_path(SPEC_PATH, config=schemathesis_config(target.settings))
+    schema = schemathesis.openapi.from_path(
+        spec_path(), config=schemathesis_config(target.settings)
+    )
     schema.app = target.app
     schema.config.update(
         base_url=target.base_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,19 @@ _FORMAT_CHECKER.checks("e164")(is_e164)
 Validator = jsonschema.Draft202012Validator
 
 
+SPEC_FILE = "CONTRACT_SPEC"
+"""Another copy of openapi.yaml to hold the target to (`--spec`); the embedded emulator serves
+it."""
+
+
+def spec_path() -> Path:
+    """The spec this run holds the target to: `$CONTRACT_SPEC`, else the packaged openapi.yaml."""
+    return Path(os.environ.get(SPEC_FILE) or SPEC_PATH)
+
+
 @cache
 def load_spec() -> dict[str, Any]:
-    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = yaml.safe_load(spec_path().read_text(encoding="utf-8"))
     return spec
 
 

@@ -5,6 +5,7 @@ behind `LiveGateway`. Schemathesis and the generated client both reach it throug
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -15,9 +16,11 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from dialnexa_contract._call_guard import CallGuard
+from dialnexa_contract._coverage import ObservingApp
 from dialnexa_contract._gateway import LiveGateway
 from dialnexa_contract._run_state import RUN
 from dialnexa_contract._settings import Settings, current
+from dialnexa_contract._spec import SPEC_FILE, load_spec
 from dialnexa_emulator import FrozenClock, SyncASGITransport, create_app
 
 # Where `dialnexa-emulator` serves by default, so the curl a failure prints runs against it as is
@@ -32,8 +35,8 @@ CONTROL_TIMEOUT = 180.0  # a webhook flush waits for receivers (each endpoint ti
 
 def embedded_emulator() -> Starlette:
     """The default target: the emulator with a clock that only moves when the suite moves it,
-    so a seed replays the same call timelines."""
-    return create_app(clock=FrozenClock())
+    so a seed replays the same call timelines, serving the run's spec (`--spec`)."""
+    return create_app(clock=FrozenClock(), spec=os.environ.get(SPEC_FILE) or None)
 
 
 @dataclass
@@ -51,10 +54,12 @@ class Target:
             gateway = LiveGateway(
                 settings.base_url, guard, token=settings.token, timeout=REQUEST_TIMEOUT
             )
-            return cls(settings, gateway, settings.base_url, guard)
+            observed = ObservingApp(gateway, urlsplit(settings.base_url).path, load_spec())
+            return cls(settings, observed, settings.base_url, guard)
         module_name, _, attribute = settings.app.partition(":")
         factory = getattr(importlib.import_module(module_name), attribute)
-        target = cls(settings, factory(), EMBEDDED_BASE_URL)
+        observed = ObservingApp(factory(), urlsplit(EMBEDDED_BASE_URL).path, load_spec())
+        target = cls(settings, observed, EMBEDDED_BASE_URL)
         emulator = target._emulator()
         if emulator is not None:  # the checks of times read the target's own clock
             RUN.target_clock = emulator.clock.now

@@ -14,9 +14,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from dialnexa_contract import _settings as env
+from dialnexa_contract._coverage import REQUIRE as REQUIRE_COVERAGE
 from dialnexa_contract._phone_numbers import is_e164
 from dialnexa_contract._preflight import preflight
 from dialnexa_contract._reporting import ContractReport
+from dialnexa_contract._spec import SPEC_FILE
+from dialnexa_contract._summary import MARKDOWN
 from dialnexa_contract._target import current_target
 
 # Messages name the command the user ran: scripts/contract-test says so through the environment;
@@ -34,11 +37,12 @@ def prog() -> str:
 
 
 SUITE = Path(__file__).resolve().parent / "suite"
-PARTS = {  # the order _run_stats.PARTS names them
+PARTS = {
     "server": "test_server_vs_spec.py",
     "client": "test_client_vs_spec.py",
     "client-server": "test_client_vs_server.py",
     "webhooks": "test_webhooks.py",
+    "coverage": "test_coverage.py",
 }
 # Enough for over 10,000 server cases (about 11,500 with the emulator), every check on each.
 THOROUGH_MAX_EXAMPLES = 1000
@@ -131,6 +135,14 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         "out of the process list). Never printed or written: reports show [REDACTED]",
     )
     target.add_argument(
+        "--spec",
+        metavar="FILE",
+        type=Path,
+        help="hold the target to this copy of openapi.yaml (the embedded emulator serves it, and "
+        "refuses to start if it does not allow something the emulator says); default: the "
+        "packaged spec",
+    )
+    target.add_argument(
         "--app",
         metavar="MODULE:CALLABLE",
         help="test the ASGI app this callable returns, in process, instead of the emulator",
@@ -207,11 +219,27 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         action="append",
         choices=sorted(PARTS),
         help="run only this part (repeatable): server (server vs spec), client (client vs spec), "
-        "client-server (the client against the server), webhooks (the server's deliveries); "
-        "default: all four",
+        "client-server (the client against the server), webhooks (the server's deliveries), "
+        "coverage (every outcome an emulator can produce, provoked, and the run's coverage); "
+        "default: all five",
     )
     run.add_argument(
         "--junit", metavar="PATH", type=Path, help="also write a JUnit XML report to PATH"
+    )
+    run.add_argument(
+        "--markdown",
+        metavar="PATH",
+        type=Path,
+        help="also write the summary as Markdown to PATH (verdict, table, failures, coverage), "
+        "e.g. for a pull request comment or $GITHUB_STEP_SUMMARY",
+    )
+    run.add_argument(
+        "--require-coverage",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fail the run when something the target can be made to produce (an emulator's "
+        "vocabulary; for another server, everything the spec declares) was never observed "
+        "(default: on for a full run against the embedded emulator, off otherwise)",
     )
     parser.add_argument_group(
         "pytest", "Arguments after `--` go to pytest unchanged, e.g. `-- -k client -x`."
@@ -253,6 +281,8 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
         parser.error("--allow-calls must be >= 0")
     if args.allow_calls and not destinations:
         parser.error("--allow-calls needs --to: the numbers allowed calls may ring")
+    if args.spec is not None and not args.spec.is_file():
+        parser.error(f"--spec {args.spec}: no such file")
     if args.max_examples is not None and args.max_examples < 1:
         parser.error("--max-examples must be >= 1")
     _validate_webhooks(parser, args)
@@ -285,8 +315,20 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         env.MAX_EXAMPLES: str(max_examples) if max_examples else None,
         env.WEBHOOK_URL: args.webhook_url,
         env.WEBHOOK_PORT: str(args.webhook_port) if args.webhook_port else None,
+        REQUIRE_COVERAGE: "1" if _require_coverage(args) else "0",
+        MARKDOWN: str(args.markdown) if args.markdown else None,
+        SPEC_FILE: str(args.spec.resolve()) if args.spec else None,
     }
     return {name: value or "" for name, value in values.items()}
+
+
+def _require_coverage(args: argparse.Namespace) -> bool:
+    """Asked for, or a full run against the embedded emulator (which can be made to produce all
+    it says it can)."""
+    if args.require_coverage is not None:
+        return bool(args.require_coverage)
+    embedded = not args.base_url and not args.app
+    return embedded and not args.only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -312,6 +354,9 @@ def _run(argv: list[str]) -> int:
         target = current_target()
     except (ImportError, AttributeError, TypeError) as exc:
         print(f"{prog()}: error: --app {settings.app}: {exc}", file=sys.stderr)
+        return BAD_OPTIONS
+    except (OSError, ValueError) as exc:  # a spec that cannot be read, or that the emulator refuses
+        print(f"scripts/contract-test: error: {exc}", file=sys.stderr)
         return BAD_OPTIONS
     verdict = preflight(target, tuple(args.only or PARTS))
     if verdict.problem is not None:
@@ -343,7 +388,10 @@ def _run(argv: list[str]) -> int:
     if args.junit:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         options += [f"--junitxml={args.junit}", "-o", "junit_suite_name=dialnexa-contract"]
-    parts = [str(SUITE / PARTS[part]) for part in args.only] if args.only else [str(SUITE)]
+    only = list(args.only or [])
+    if only and _require_coverage(args) and "coverage" not in only:
+        only.append("coverage")  # the verdict on coverage is a test of that part
+    parts = [str(SUITE / PARTS[part]) for part in only] if only else [str(SUITE)]
     status = pytest.main([*parts, *options, *pytest_args], plugins=[report])
     return _FROM_PYTEST.get(pytest.ExitCode(status), SUITE_ERROR)
 
@@ -371,9 +419,9 @@ def replay_command(argv: Sequence[str], seed: int) -> str:
     for arg in argv:
         if skip_value:
             skip_value = False
-        elif arg in ("--seed", "--token", "--junit"):
+        elif arg in ("--seed", "--token", "--junit", "--markdown"):
             skip_value = True
-        elif not arg.startswith(("--seed=", "--token=", "--junit=")):
+        elif not arg.startswith(("--seed=", "--token=", "--junit=", "--markdown=")):
             kept.append(arg)
     own, rest = _split(kept)
     return shlex.join(

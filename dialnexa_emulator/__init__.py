@@ -20,9 +20,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from dialnexa_emulator._answers import OffSpecAnswerError
     from dialnexa_emulator._clock import FrozenClock, SystemClock
     from dialnexa_emulator._config import ConfigError, EmulatorConfig, default_config, load_config
     from dialnexa_emulator._emulator import Emulator
+    from dialnexa_emulator._spec import SpecError
     from dialnexa_emulator.app import create_app
     from dialnexa_emulator.testing import (
         ConnectionDropped,
@@ -47,7 +49,9 @@ __all__ = [
     "FrozenClock",
     "MockSetupError",
     "NeverEndingWait",
+    "OffSpecAnswerError",
     "OverrideError",
+    "SpecError",
     "SyncASGITransport",
     "SystemClock",
     "WebhookReceiver",
@@ -59,6 +63,8 @@ __all__ = [
 ]
 
 _HOMES = {
+    "OffSpecAnswerError": "dialnexa_emulator._answers",
+    "SpecError": "dialnexa_emulator._spec",
     "FrozenClock": "dialnexa_emulator._clock",
     "SystemClock": "dialnexa_emulator._clock",
     "ConfigError": "dialnexa_emulator._config",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import orjson
+
+from dialnexa_emulator._answers import AnswerCheck, OffSpecAnswerError, answer_check
 from dialnexa_emulator._auth import KeyRing
 from dialnexa_emulator._calls import call_ids, call_to_place, held_call_json
 from dialnexa_emulator._clock import Clock, ClockRangeError, check_in_range, iso, with_text_times
@@ -21,10 +25,14 @@ from dialnexa_emulator._overrides import Overrides
 from dialnexa_emulator._ratelimit import RateLimiter
 from dialnexa_emulator._seeding import SeedError, seed_calls
 from dialnexa_emulator._spec import Spec
+from dialnexa_emulator._spec_check import check_spec
 from dialnexa_emulator._store import CallRecord, MemoryStore, Store
 from dialnexa_emulator.webhooks._delivery import Webhooks
 
+logger = logging.getLogger("dialnexa_emulator")
 ControlPlaneAccess = Literal["anywhere", "loopback", "off"]
+OffSpecAnswers = Literal["raise", "respond"]
+
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -59,9 +67,13 @@ class Emulator:
       process no network request reaches it; the CLI sets loopback names, the bound host and
       `--allow-host`); `control_token`: the bearer token it needs, if any (the config's
       `[control_plane] token`, or `--control-token`). control/_guard.py.
+    - `answer_check`: every answer is validated against the spec (None: not checked);
+      `off_spec_answers`: "raise" an `OffSpecAnswerError` (in process), or "respond" with a 500
+      that says what broke and log it (served with `--check-responses`).
     """
 
     def __init__(self, config: EmulatorConfig, clock: Clock, spec: Spec) -> None:
+        check_spec(spec, config)  # SpecError unless the spec allows everything it can say
         self.config = config
         self.clock = clock
         self.spec = spec
@@ -77,14 +89,33 @@ class Emulator:
         self.faults = Faults(spec.operations)
         self.overrides = Overrides(spec)
         self.rate_limiter = RateLimiter()
-        self.webhooks = Webhooks(config.workspaces, clock, on_secret=self.journal.redact)
+        self.webhooks = Webhooks(
+            config.workspaces,
+            clock,
+            on_secret=self.journal.redact,
+            check_event=self._check_event,
+        )
         self.control_plane: ControlPlaneAccess = "anywhere"
+        self.answer_check: AnswerCheck | None = answer_check(spec)
+        self.off_spec_answers: OffSpecAnswers = "raise"
         # Worker processes serving the same state file (the CLI's --workers): with more than
         # one, what cannot be shared between them is refused rather than done in one.
         self.workers = 1
         self.control_hosts: frozenset[str] | None = None
         self.control_token: str | None = config.control_plane.token
         self.seed_configured_calls()
+
+    def _check_event(self, event_type: str, body: bytes) -> OffSpecAnswerError | None:
+        """A webhook event body the spec does not allow: logged, and (in process) the error
+        `webhooks.flush()` raises."""
+        if self.answer_check is None:
+            return None
+        problems = self.answer_check.event_problems(event_type, orjson.loads(body))
+        if not problems:
+            return None
+        error = OffSpecAnswerError(event_type, None, problems)
+        logger.error("%s", error)
+        return error if self.off_spec_answers == "raise" else None
 
     def reset(self) -> None:
         self.store.reset()

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, MutableMapping
 from datetime import datetime
+from secrets import token_hex
 from typing import Any, NamedTuple
 
 from dialnexa_emulator._clock import iso
@@ -50,6 +51,7 @@ class Record(NamedTuple):
     body: bytes | None
     reason: str | list[str] | None
     override_id: str | None
+    request_id: str
 
 
 class Journal:
@@ -63,6 +65,9 @@ class Journal:
         self._secrets = tuple({s.encode() for s in secrets if s})
         self._records: deque[Record] = deque(maxlen=size)
         self._ids = itertools.count(1)
+        # Request ids: this process's prefix (several workers never repeat one), then a count.
+        self._request_ids = f"req_{token_hex(4)}"
+        self._request_numbers = itertools.count(1)
 
     def redact(self, secret: str) -> None:
         """Replace `secret` too, in what is recorded from now on (a webhook endpoint's, say)."""
@@ -83,9 +88,10 @@ class Journal:
         body: bytes | None = None,
         reason: str | list[str] | None = None,
         override_id: str | None = None,
-    ) -> None:
+    ) -> str:
         """Keep one request; `started` is its `time.perf_counter()` on arrival. `reason`: why
-        it was answered with an error status (the message of the error answered)."""
+        it was answered with an error status (the message of the error answered). Returns the
+        request's id, for the answer's `X-Request-Id`."""
         headers = tuple(
             (name, _REDACTED_BYTES if name in _CREDENTIAL_HEADERS else value)
             for name, value in scope["headers"]
@@ -95,6 +101,7 @@ class Journal:
         body = body[:BODY_LIMIT] if self.bodies and body is not None else None
         if self._secrets:
             headers, path, query, body = self._scrubbed(headers, path, query, body)
+        request_id = f"{self._request_ids}{next(self._request_numbers):08x}"
         self._keep(
             Record(
                 0,  # numbered as kept
@@ -112,8 +119,10 @@ class Journal:
                 body,
                 reason,
                 override_id,
+                request_id,
             )
         )
+        return request_id
 
     def _scrubbed(
         self,
@@ -165,6 +174,7 @@ def _json(record: Record) -> dict[str, Any]:
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     entry = {
         "id": record.id,
+        "request_id": record.request_id,
         "at": iso(record.at),
         "method": record.method,
         "path": record.path,

@@ -98,6 +98,7 @@ class Operation:
     method: str
     path: str
     body: Schema | None = None
+    pointer: str = ""  # where the operation is in the spec, e.g. `/paths/~1calls/post`
     query: ParameterSet | None = None
     path_parameters: ParameterSet | None = None
 
@@ -113,6 +114,7 @@ class Spec:
     document: Mapping[str, Any]
     base_path: str
     operations: Mapping[str, Operation]
+    source: str = "openapi.yaml"  # the file, as messages name it
 
 
 @lru_cache(maxsize=4)
@@ -124,7 +126,7 @@ def load_spec(path: str | Path | None = None) -> Spec:
     source = Path(path) if path is not None else resources.files(__package__) / "openapi.yaml"
     try:
         document = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        return compile_spec(document)
+        return compile_spec(document, str(path) if path is not None else "openapi.yaml")
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read the spec: {exc}".replace("\n", " ")) from None
     except UnknownFormatError as exc:
@@ -135,7 +137,7 @@ def load_spec(path: str | Path | None = None) -> Spec:
         ) from None
 
 
-def compile_spec(document: Mapping[str, Any]) -> Spec:
+def compile_spec(document: Mapping[str, Any], source: str = "openapi.yaml") -> Spec:
     registry: Registry[Any] = Registry().with_resource(
         SPEC_URI, Resource.from_contents(document, default_specification=DRAFT202012)
     )
@@ -147,7 +149,7 @@ def compile_spec(document: Mapping[str, Any]) -> Spec:
                 pointer = f"/paths/{_escape(path)}/{method}"
                 operation = _compile_operation(document, registry, pointer, path, method)
                 operations[operation.id] = operation
-    return Spec(document, base_path, operations)
+    return Spec(document, base_path, operations, source)
 
 
 def _compile_operation(
@@ -178,6 +180,7 @@ def _compile_operation(
         method=method.upper(),
         path=path,
         body=body,
+        pointer=pointer,
         query=_parameter_set(document, registry, by_location["query"]),
         path_parameters=_parameter_set(document, registry, by_location["path"]),
     )
@@ -235,6 +238,22 @@ def _inline(document: Mapping[str, Any], pointer: str, within: tuple[str, ...] =
     if not inlined:
         return resolved
     return {**inlined, "allOf": [resolved]}  # `$ref` beside other keywords: both apply
+
+
+def inline_schema(document: Mapping[str, Any], pointer: str) -> Any:
+    """The schema at `pointer`, its local `$ref`s inlined (a `$ref` beside other keywords
+    becomes `allOf`), ready to compile."""
+    return _inline(document, pointer)
+
+
+def escape_pointer(token: str) -> str:
+    """`token` as one JSON-pointer step (`/calls` -> `~1calls`)."""
+    return _escape(token)
+
+
+def node_at(document: Mapping[str, Any], pointer: str) -> Any:
+    """The node at `pointer` (KeyError, IndexError or TypeError if there is none)."""
+    return _at(document, pointer)
 
 
 def _escape(token: str) -> str:

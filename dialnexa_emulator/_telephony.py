@@ -92,3 +92,18 @@ class Telephony:
             "Destination country or network prefix is not enabled for this workspace "
             f"({e164}, {region})"
         )
+
+
+# Countries tried, in order, for a number a workspace may not call.
+_OTHER_COUNTRIES = ("DE", "FR", "JP", "BR", "AU", "ZA", "IN", "US", "GB")
+
+
+def forbidden_destination(telephony: Telephony) -> str | None:
+    """A valid mobile number `telephony` refuses (a 403), or None when it allows every one."""
+    for country in _OTHER_COUNTRIES:
+        number = phonenumbers.example_number_for_type(country, PhoneNumberType.MOBILE)
+        if number is not None:
+            e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            if telephony.refusal(e164) is not None:
+                return e164
+    return None

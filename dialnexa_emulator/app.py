@@ -28,12 +28,15 @@ def create_app(
     *,
     clock: Clock | None = None,
     spec: str | Path | None = None,
+    check_responses: bool = True,
 ) -> Starlette:
     """The emulator as a Starlette app; its state is `app.state.emulator`.
 
     `config` defaults to the embedded default config, `clock` to real time (see `FrozenClock`
     for a clock that moves only when told to), `spec` to the packaged openapi.yaml (another copy
-    of it, edited, is served with its shapes and formats enforced; SpecError if it cannot be).
+    of it, edited, is served with its shapes and formats enforced; SpecError if it cannot be, or
+    if it does not allow a value the emulator can produce). Every answer is validated against
+    the spec and an off-spec one raises `OffSpecAnswerError`, unless `check_responses` is False.
     The spec's operations are served by `router` ahead of Starlette's routing; the control
     plane, 404s and 405s by Starlette.
     """
@@ -46,6 +49,8 @@ def create_app(
             )
         by_path.setdefault(operation.path, {})[operation.method] = operation
     emulator = Emulator(config or default_config(), clock or SystemClock(), served)
+    if not check_responses:
+        emulator.answer_check = None
     api_paths = [
         ApiPath(emulator, served.base_path + path, methods) for path, methods in by_path.items()
     ]
@@ -78,13 +83,13 @@ async def _no_route(request: Request, exc: Exception) -> Response:
     if not request.url.path.startswith(PREFIX + "/"):
         emulator: Emulator = request.app.state.emulator
         try:
-            emulator.journal.record(
+            response.headers["X-Request-Id"] = emulator.journal.record(
                 request.scope,
                 at=emulator.clock.now(),
                 started=started,
                 status=response.status_code,
                 reason=message,
             )
-        except Exception:  # the answer stands; only its record is lost
+        except Exception:  # the answer stands; only its record (and its id) is lost
             logger.exception("could not record %s %s in the journal", request.method, request.url)
     return response

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from jinja2 import TemplateError
 
 from tests.conftest import ROOT
 
@@ -103,3 +104,34 @@ def test_shell_entry_point_works_without_an_activated_venv() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "up to date" in result.stdout
+
+
+def test_client_src_is_copied_as_it_is(tmp_path: Path) -> None:
+    """The client's plain Python reaches the package byte for byte (already formatted as the
+    generated package formats it), and nothing else of client_src/ does."""
+    fresh = regenerate.generate(regenerate.SPEC, regenerate.CONFIG, tmp_path)
+    sources = [p for p in regenerate.SOURCES.rglob("*.py") if "__pycache__" not in p.parts]
+    assert len(sources) >= 5
+    for source in sources:
+        copied = fresh / "dialnexa_client" / source.relative_to(regenerate.SOURCES)
+        assert copied.read_bytes() == source.read_bytes(), source
+    assert (
+        not list(fresh.rglob("ruff.toml"))
+        and not (fresh / "dialnexa_client" / "README.md").exists()
+    )
+
+
+def test_a_model_template_that_lost_its_anchor_stops_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """templates/model.py.jinja wraps the generator's own template at `def to_dict`; if an upgrade
+    of the generator moved that, generation fails loudly instead of writing models without it."""
+    templates = tmp_path / "templates"
+    shutil.copytree(regenerate.TEMPLATES, templates)
+    model = templates / "model.py.jinja"
+    model.write_text(model.read_text().replace("def to_dict(self)", "def to_json(self)"))
+    monkeypatch.setattr(regenerate, "TEMPLATES", templates)
+    monkeypatch.setattr(regenerate, "EXTRA", templates / "extra")
+
+    with pytest.raises(TemplateError, match="no `def to_dict` anchor"):
+        regenerate.generate(regenerate.SPEC, regenerate.CONFIG, tmp_path / "out")

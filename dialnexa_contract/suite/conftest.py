@@ -32,3 +32,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "contract(operation, check): the operation and check a test counts towards"
     )
+    config.addinivalue_line(
+        "markers", "coverage_verdict: runs after every other test (it judges what they observed)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("coverage_verdict") is not None)

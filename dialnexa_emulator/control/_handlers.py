@@ -13,6 +13,8 @@ from dialnexa_emulator._clock import iso, parse_iso
 from dialnexa_emulator._errors import ApiError
 from dialnexa_emulator._faults import FaultError
 from dialnexa_emulator._overrides import DEFAULT, OverrideError
+from dialnexa_emulator._telephony import forbidden_destination
+from dialnexa_emulator._vocabulary import vocabulary
 from dialnexa_emulator.control._routing import ControlHandler, ControlRequest
 from dialnexa_emulator.web._responses import JSONResponse
 
@@ -31,6 +33,18 @@ async def get_health(call: ControlRequest) -> Response:
 
 async def get_description(call: ControlRequest) -> Response:
     return JSONResponse(call.emulator.control.document)
+
+
+async def get_vocabulary(call: ControlRequest) -> Response:
+    emulator = call.emulator
+    workspace = emulator.config.workspaces[0]
+    return JSONResponse(
+        {
+            **vocabulary(emulator.config).to_json(),
+            "workspace_id": workspace.id,
+            "forbidden_destination": forbidden_destination(workspace.telephony),
+        }
+    )
 
 
 async def reset(call: ControlRequest) -> Response:
@@ -170,6 +184,7 @@ def _wallet(call: ControlRequest) -> Response:
 HANDLERS: dict[str, ControlHandler] = {
     "getHealth": get_health,
     "getControlPlaneDescription": get_description,
+    "getVocabulary": get_vocabulary,
     "reset": reset,
     "getClock": get_clock,
     "setClock": set_clock,

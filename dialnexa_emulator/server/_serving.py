@@ -36,6 +36,7 @@ class ServeOptions:
     state_file: str | None
     control_plane: ControlPlaneAccess
     spec_file: str | None = None
+    check_responses: bool = False  # validate every answer; an off-spec one becomes a logged 500
     workers: int = 1
     # The control plane's Host names and token, and the timeouts, with the command line applied.
     control_hosts: frozenset[str] | None = None
@@ -54,6 +55,9 @@ def build_app(options: ServeOptions) -> Starlette:
     emulator.control_token = options.control_token
     if options.control_token:
         emulator.journal.redact(options.control_token)
+    if not options.check_responses:
+        emulator.answer_check = None
+    emulator.off_spec_answers = "respond"  # a served emulator answers; it cannot raise at a client
     if state is not None:
         emulator.store = SqliteStore(state, {w.id: w.balance for w in config.workspaces})
         emulator.seed_configured_calls()

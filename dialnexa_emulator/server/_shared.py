@@ -192,6 +192,7 @@ def _dump(record: Record) -> bytes:
             record.body.decode("latin-1") if record.body is not None else None,
             record.reason,
             record.override_id,
+            record.request_id,
         ]
     )
 
@@ -212,6 +213,7 @@ def _load(number: int, data: bytes) -> Record:
         body,
         reason,
         override_id,
+        request_id,
     ) = orjson.loads(data)
     return Record(
         number,
@@ -229,6 +231,7 @@ def _load(number: int, data: bytes) -> Record:
         body.encode("latin-1") if body is not None else None,
         reason,
         override_id,
+        request_id,
     )
 
 

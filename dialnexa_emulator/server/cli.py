@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             control_hosts=served_hosts(host, [args.host, *config.control_plane.allow_hosts]),
             control_token=config.control_plane.token,
             server=config.server,
+            check_responses=args.check_responses,
             workers=args.workers,
         )
         serve(options, sock, args.workers)
@@ -243,6 +244,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="serve this copy of openapi.yaml instead of the packaged one: its request shapes "
         "and formats are enforced (default: the packaged spec)",
+    )
+    parser.add_argument(
+        "--check-responses",
+        action="store_true",
+        help="validate every answer against the served spec; an answer it does not allow is "
+        "logged and replaced by a 500 whose message names the operation, field and rule",
     )
     parser.add_argument(
         "--control-plane",

@@ -18,12 +18,14 @@ from datetime import datetime
 from typing import Any
 
 import anyio
+import orjson
 from starlette.applications import Starlette
 from starlette.convertors import Convertor
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from dialnexa_emulator._answers import OffSpecAnswerError
 from dialnexa_emulator._auth import ApiKey
 from dialnexa_emulator._emulator import Emulator
 from dialnexa_emulator._errors import ApiError, dump_json, envelope
@@ -149,7 +151,8 @@ async def serve(
 
     Faults come first: they stand for trouble in front of the API (gateway, overload), which
     strikes whoever calls. Nothing escapes as a bare 500: an unexpected error is logged and
-    answered in DialNexa's envelope. Every request is kept in the journal.
+    answered in DialNexa's envelope. Every request is kept in the journal, and every answer carries
+    the id it is kept under (`X-Request-Id`).
     """
     started = time.perf_counter()
     operation, handler = answer
@@ -194,9 +197,15 @@ async def serve(
         status, body, headers, reason = _committed_then_failed(after, emulator, scope)
     elif limit_headers:
         _update(headers, limit_headers)
-    _record(
+    if emulator.answer_check is not None and override is None and body:
+        # A test's chosen answer was judged when it was armed (and may be off-spec on purpose).
+        status, body, headers, reason = _held_to_spec(
+            emulator, operation, (status, body, headers, reason)
+        )
+    _record(  # every answer carries the id it is kept under (X-Request-Id)
         emulator,
         scope,
+        headers,
         at=now,
         started=started,
         status=status,
@@ -219,6 +228,22 @@ async def serve(
 Answer = tuple[int, bytes, RawHeaders, str | list[str] | None]  # status, body, head, reason
 
 
+def _held_to_spec(emulator: Emulator, operation: Operation, answer: Answer) -> Answer:
+    """The answer, if the spec allows it. Otherwise, in process, raise; served, log what broke
+    and answer a 500 that says it."""
+    assert emulator.answer_check is not None
+    status, body, headers, _ = answer
+    raw = {name.decode("latin-1"): value.decode("latin-1") for name, value in headers}
+    problems = emulator.answer_check.problems(operation.id, status, raw, orjson.loads(body))
+    if not problems:
+        return answer
+    error = OffSpecAnswerError(operation.id, status, problems)
+    if emulator.off_spec_answers == "raise":
+        raise error
+    logger.error("%s", error)
+    return _refusal(ApiError(500, f"Off-spec answer withheld: {error.one_line()}"))
+
+
 def _committed_then_failed(fault: Fault, emulator: Emulator, scope: Scope) -> Answer:
     """The answer an after_commit fault puts in place of the real one."""
     try:
@@ -228,12 +253,17 @@ def _committed_then_failed(fault: Fault, emulator: Emulator, scope: Scope) -> An
         return _refusal(ApiError(500, "Internal server error"))
 
 
-def _record(emulator: Emulator, scope: Scope, *, at: datetime | None, **entry: Any) -> None:
-    """Keep the request in the journal; a failure loses the record, never the answer."""
+def _record(
+    emulator: Emulator, scope: Scope, headers: RawHeaders, *, at: datetime | None, **entry: Any
+) -> None:
+    """Keep the request in the journal and add its id to the answer's `headers` (X-Request-Id);
+    a failure loses the record (and the id), never the answer."""
     try:
-        emulator.journal.record(scope, at=at or emulator.clock.now(), **entry)
+        request_id = emulator.journal.record(scope, at=at or emulator.clock.now(), **entry)
     except Exception:
         logger.exception("could not record %s %s in the journal", scope["method"], scope["path"])
+    else:
+        headers.append((b"x-request-id", request_id.encode()))
 
 
 def _refusal(error: ApiError) -> Answer:

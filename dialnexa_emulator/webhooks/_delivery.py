@@ -18,6 +18,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable
 
+from dialnexa_emulator._answers import OffSpecAnswerError
 from dialnexa_emulator._clock import Clock
 from dialnexa_emulator._config import (
     DEFAULT_WEBHOOK_RETRIES,
@@ -74,15 +75,19 @@ class Webhooks:
         clock: Clock,
         *,
         on_secret: Callable[[str], None] = lambda secret: None,
+        check_event: Callable[[str, bytes], OffSpecAnswerError | None] = lambda event, body: None,
     ) -> None:
-        """`on_secret` is told each endpoint's secret (the request journal redacts them)."""
+        """`on_secret` is told each endpoint's secret (the request journal redacts them);
+        `check_event` judges each event body against the spec (an error to raise from `flush`)."""
+        self._check_event = check_event
+        self._off_spec: list[OffSpecAnswerError] = []
         self._clock = clock
         self._cond = threading.Condition()
         ids = itertools.count(1)
         self._registry = Registry(workspaces, ids, on_secret)
         self._faults = DeliveryFaults(ids)
         self._scheduler = Scheduler(clock, self._registry, self._faults, ids)
-        self._sender = Sender(self._cond, self._scheduler, clock)
+        self._sender = Sender(self._cond, self._scheduler, clock, on_body=self._judge)
 
     # endpoints
 
@@ -159,9 +164,19 @@ class Webhooks:
             with self._cond:
                 if not self._cond.wait_for(lambda: not self._scheduler.unsettled(now), timeout):
                     raise TimeoutError(f"webhook deliveries still unanswered after {timeout} s")
+                if self._off_spec:  # sent anyway; the test that waits for them hears of it
+                    error, self._off_spec = self._off_spec[0], []
+                    raise error
         finally:
             with self._cond:
                 budget.unlimited -= 1
+
+    def _judge(self, event_type: str, body: bytes) -> None:
+        """Each event body as it is made, against the spec (on the delivery thread)."""
+        error = self._check_event(event_type, body)
+        if error is not None:
+            with self._cond:
+                self._off_spec.append(error)
 
     async def drain(self) -> None:
         """`flush()` for async code: waits without blocking the running event loop."""

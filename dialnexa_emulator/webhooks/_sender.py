@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dialnexa_emulator._clock import Clock
@@ -92,7 +93,10 @@ class Sender:
         cond: threading.Condition,
         scheduler: Scheduler,
         clock: Clock,
+        on_body: Callable[[str, bytes], None] = lambda event_type, body: None,
     ) -> None:
+        """`on_body` is shown each event body as it is made (the spec check)."""
+        self._on_body = on_body
         self._cond = cond
         self._scheduler = scheduler
         self._clock = clock
@@ -181,6 +185,7 @@ class Sender:
         endpoint = delivery.endpoint
         if not delivery.body:
             delivery.body = webhook_events.event_body(delivery.call, delivery.event_type)
+            self._on_body(delivery.event_type, delivery.body)
         secret = endpoint.secret
         if delivery.fault == "wrong_signature":
             secret = "not-" + secret

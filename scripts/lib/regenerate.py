@@ -8,10 +8,7 @@ named) and makes a plain run idempotent: running it twice changes nothing.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import filecmp
-import io
-import os
 import shutil
 import sys
 import tempfile
@@ -32,57 +29,40 @@ EXTRA = TEMPLATES / "extra"
 rendered with the generator's own Jinja environment plus `spec` (the document as a dict), before its
 post-hooks. See templates/README.md."""
 
+SOURCES = ROOT / "client_src"
+"""The client's code that does not depend on the spec: plain Python, linted and type-checked like
+the rest of the repository, copied as it is to `<package>/<path>` (replacing what the generator
+wrote there) before the post-hooks. See client_src/README.md."""
+
+
+def _not_client_code(relative: Path) -> bool:
+    """Files of client_src/ that stay in the repository (its README, its ruff settings, caches)."""
+    return relative.suffix != ".py" or bool(IGNORED.intersection(relative.parts))
+
+
+def shaping_files() -> list[Path]:
+    """Every file besides the spec that shapes the generated client (not the tools' versions)."""
+    scripts = [Path(__file__), Path(__file__).with_name("generator_adapter.py")]
+    found = [*TEMPLATES.rglob("*"), *SOURCES.rglob("*")]
+    return [CONFIG, *scripts, *(p for p in found if not IGNORED.intersection(p.parts))]
+
 
 def generate(spec: Path, config: Path, out_dir: Path) -> Path:
-    """Run openapi-python-client (with templates/ and templates/extra/) into out_dir and return the
-    project directory it wrote."""
-    # Imported here: only generation needs the generator, not --help or argument errors.
-    from openapi_python_client import Project, _get_document  # noqa: PLC0415
-    from openapi_python_client.config import Config, ConfigFile, MetaType  # noqa: PLC0415
-    from openapi_python_client.parser import GeneratorData  # noqa: PLC0415
-    from openapi_python_client.parser.errors import GeneratorError  # noqa: PLC0415
-
-    class KitProject(Project):
-        def _build_api(self) -> None:
-            super()._build_api()
-            for template in sorted(EXTRA.rglob("*.jinja")) if EXTRA.is_dir() else ():
-                relative = template.relative_to(EXTRA).with_suffix("")
-                target = self.package_dir / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                name = template.relative_to(TEMPLATES).as_posix()
-                text = self.env.get_template(name).render()
-                target.write_text(text, encoding=self.config.file_encoding)
+    """Run openapi-python-client (with templates/, templates/extra/ and client_src/) into out_dir
+    and return the project directory it wrote."""
+    import generator_adapter  # noqa: PLC0415  (brings the generator: only generation needs it)
 
     project_dir = out_dir / PROJECT_DIR
-    settings = Config.from_sources(
-        ConfigFile.load_from_path(path=config), MetaType.UV, spec, "utf-8", False, project_dir
+    extras = generator_adapter.Extras(
+        templates=TEMPLATES if TEMPLATES.is_dir() else None,
+        render=EXTRA,
+        copy=SOURCES,
+        ignore=_not_client_code,
     )
-    document = _get_document(source=spec, timeout=settings.http_timeout)
-    problems: list[GeneratorError] = []
-    if isinstance(document, GeneratorError):
-        problems = [document]
-    else:
-        data = GeneratorData.from_dict(document, config=settings)
-        if isinstance(data, GeneratorError):
-            problems = [data]
-        else:
-            custom = TEMPLATES if TEMPLATES.is_dir() else None
-            project = KitProject(openapi=data, config=settings, custom_template_path=custom)
-            project.env.globals["spec"] = document
-            # The post-hooks find ruff on PATH only; without it the generator skips formatting
-            # (a warning) and the output differs. Put this interpreter's bin directory first.
-            bin_dir = str(Path(sys.executable).parent)
-            saved_path = os.environ.get("PATH", "")
-            os.environ["PATH"] = f"{bin_dir}{os.pathsep}{saved_path}"
-            try:
-                with contextlib.redirect_stdout(io.StringIO()):  # "Generating <dir>"
-                    problems = list(project.build())
-            finally:
-                os.environ["PATH"] = saved_path
+    problems = generator_adapter.generate(spec, config, project_dir, extras)
     if problems:  # warnings too: a skipped schema or operation is a client with a hole in it
         for problem in problems:
-            text = f"{problem.level.name}: {problem.header or ''} {problem.detail or ''}"
-            print(text.rstrip(), file=sys.stderr)
+            print(problem, file=sys.stderr)
         raise SystemExit("error: openapi-python-client failed")
     for junk in IGNORED:
         for path in project_dir.rglob(junk):

@@ -26,6 +26,7 @@ SCRIPTS = (
     "list_pages",
     "webhooks",
     "soak",
+    "answers",
 )
 
 

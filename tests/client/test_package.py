@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ROOT / "generated" / "dialnexa-client"
-DISTRIBUTIONS = {"httpx": "httpx", "httpx_retries": "httpx-retries"}
+DISTRIBUTIONS = {"attrs": "attrs", "httpx": "httpx", "httpx_retries": "httpx-retries"}
 
 
 def test_every_third_party_import_is_a_declared_dependency() -> None:

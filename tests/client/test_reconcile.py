@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dialnexa_client import errors
 from dialnexa_client.api.calls import CORRELATION_KEY, correlated, find_created_call
 from dialnexa_client.models import CreateCallRequest, Metadata
 from hypothesis import given, settings
@@ -74,7 +75,8 @@ def test_find_created_call_pages_until_it_finds_the_call_or_the_end(
 
 def test_find_created_call_refuses_to_guess_past_max_pages() -> None:
     calls = [{**CALL, "id": f"call_{i}"} for i in range(2 * PAGE)]
-    with pytest.raises(LookupError, match="max_pages"):
+    with pytest.raises(errors.ReconciliationLimitError, match="max_pages") as caught:
         find_created_call(
             client=listing(calls).client(), body=correlated(BODY, "mine"), max_pages=2
         )
+    assert isinstance(caught.value, LookupError)  # as before 2.0.0

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import email.utils
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from attrs import evolve
+from attrs.exceptions import FrozenInstanceError
 from dialnexa_client import RetryPolicy, errors
 from dialnexa_client.api.calls import create_call, get_call, list_calls
 from dialnexa_client.models import Call, CreateCallRequest
@@ -137,7 +138,7 @@ def test_policy_takes_exactly_the_numbers_in_its_bounds(name: str, value: float)
     with pytest.raises(ValueError, match=f"^{name} must be"):
         RetryPolicy(**change)
     with pytest.raises(ValueError, match=f"^{name} must be"):  # a changed copy is checked too
-        replace(RetryPolicy(), **change)
+        evolve(RetryPolicy(), **change)
 
 
 def test_policy_rejects_what_is_not_a_number() -> None:

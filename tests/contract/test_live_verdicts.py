@@ -39,7 +39,12 @@ def server_table(output: str) -> list[str]:
     """The rows of the summary's `server:` section, as printed."""
     lines = output.splitlines()
     start = lines.index("server:")
-    return [line for line in lines[start + 1 :] if line.startswith("  ")]
+    rows = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        rows.append(line)
+    return rows
 
 
 def limited_emulator(requests: int, window_sec: float) -> ASGIApp:

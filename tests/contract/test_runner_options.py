@@ -26,6 +26,7 @@ def test_help_documents_every_option() -> None:
         "--base-url", "--token", "--app", "--allow-calls", "--to", "--agent-id",
         "--seed", "--max-examples", "--thorough", "--only", "--junit", "--emulator",
         "--agent-version", "--from", "--webhook-url", "--webhook-port",
+        "--spec", "--markdown", "--require-coverage",
     ):  # fmt: skip
         assert option in completed.stdout
     assert "DIALNEXA_API_KEY" in completed.stdout and "CONTRACT_BASE_URL" in completed.stdout

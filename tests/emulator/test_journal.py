@@ -21,11 +21,11 @@ from tests.emulator.conftest import MINIMAL_REQUEST, api_client
 def test_each_api_request_is_recorded_with_who_what_and_how_it_went(
     api: httpx.Client, control: httpx.Client
 ) -> None:
-    call_id = api.post("/calls", json=MINIMAL_REQUEST).json()["id"]
-    api.get(f"/calls/{call_id}", params={"x": "1"})
-    api.get("/calls", headers={"Authorization": "Bearer kid_demo:wrong"})
+    answers = [api.post("/calls", json=MINIMAL_REQUEST)]
+    answers.append(api.get(f"/calls/{answers[0].json()['id']}", params={"x": "1"}))
+    answers.append(api.get("/calls", headers={"Authorization": "Bearer kid_demo:wrong"}))
 
-    created, fetched, refused = control.get("/requests").json()
+    created, fetched, refused = entries = control.get("/requests").json()
 
     assert created["method"] == "POST"
     assert created["path"] == "/v1/calls"
@@ -40,17 +40,21 @@ def test_each_api_request_is_recorded_with_who_what_and_how_it_went(
     assert (fetched["operation"], fetched["query"], fetched["status"]) == ("getCall", "x=1", 200)
     assert (refused["status"], refused["workspace_id"], refused["key_id"]) == (401, None, None)
     assert created["id"] < fetched["id"] < refused["id"]
+    # Every answer carries the id it is kept under, each its own.
+    assert [e["request_id"] for e in entries] == [a.headers["x-request-id"] for a in answers]
+    assert len({e["request_id"] for e in entries}) == 3
 
 
 def test_unknown_paths_are_recorded_but_not_the_control_plane(
     api: httpx.Client, control: httpx.Client
 ) -> None:
-    api.get("http://emulator/calls")  # the base path forgotten
+    forgotten = api.get("http://emulator/calls")  # the base path forgotten
     api.delete("/calls")
     control.get("/clock")
     control.get("/nowhere")
 
     entries = control.get("/requests").json()
+    assert forgotten.headers["x-request-id"] == entries[0]["request_id"]
 
     assert [(e["path"], e["method"], e["status"], e["operation"]) for e in entries] == [
         ("/calls", "GET", 404, None),

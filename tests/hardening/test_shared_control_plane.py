@@ -107,11 +107,13 @@ def test_faults_disarmed_or_cleared_through_one_worker_are_gone_for_all(
 
 def test_the_journal_holds_every_workers_requests_in_order(workers: tuple[Worker, Worker]) -> None:
     first, second = workers
-    first.api.post("/calls", json=CREATE)
-    second.api.get("/calls")
-    first.api.get("/calls/call_unknown1")
+    answers = [first.api.post("/calls", json=CREATE), second.api.get("/calls")]
+    answers.append(first.api.get("/calls/call_unknown1"))
 
     journal = second.control.get("/requests").json()
+    # Each answer's X-Request-Id is its entry's, whichever worker answered, none repeated.
+    assert [e["request_id"] for e in journal] == [a.headers["x-request-id"] for a in answers]
+    assert len({e["request_id"] for e in journal}) == 3
 
     assert [(e["operation"], e["status"]) for e in journal] == [
         ("createCall", 201),

@@ -129,17 +129,51 @@ def test_a_compatible_change_needs_a_minor_bump_and_descriptions_need_none(repo:
     assert "(no bump needed)" in done.stdout
 
 
-def test_the_client_version_must_follow_info_version(repo: Path) -> None:
+def write_client(repo: Path, version: str, api_version: str) -> None:
+    """A generated client of its own `version`, generated from info.version `api_version`."""
     client = repo / "generated" / "dialnexa-client"
-    client.mkdir(parents=True)
-    (client / "pyproject.toml").write_text(f'[project]\nname = "c"\nversion = "{RELEASED}"\n')
+    (client / "dialnexa_client").mkdir(parents=True, exist_ok=True)
+    (client / "pyproject.toml").write_text(f'[project]\nname = "c"\nversion = "{version}"\n')
+    init = f'__version__ = "{version}"\n__api_version__ = "{api_version}"\n'
+    (client / "dialnexa_client" / "__init__.py").write_text(init)
+
+
+def test_the_client_must_be_generated_from_info_version(repo: Path) -> None:
+    write_client(repo, "7.0.0", RELEASED)
     write_spec(repo, edited(version(NEXT_MAJOR, make_metadata_required)))
 
     done = spec_diff(repo, "--check", "--no-proof")
 
     assert done.returncode == 1
-    assert f"client is version {RELEASED} but info.version is {NEXT_MAJOR}" in done.stderr
+    assert f"client is from info.version {RELEASED} but info.version is {NEXT_MAJOR}" in done.stderr
     assert "run scripts/regenerate" in done.stderr
+
+
+def test_the_clients_own_version_needs_the_bump_the_spec_change_needs(repo: Path) -> None:
+    # A release whose client is 3.1.4, generated from it.
+    write_spec(repo, edited(version(NEXT_MINOR)))
+    write_client(repo, "3.1.4", NEXT_MINOR)
+    changelog = (
+        f"# Changelog\n\n## {NEXT_MINOR}\n\nNothing.\n\n" + CHANGELOG[len("# Changelog\n\n") :]
+    )
+    (repo / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
+    commit(repo, f"Release {NEXT_MINOR}")
+    breaking = f"{MAJOR + 1}.1.0"
+    write_spec(repo, edited(version(breaking, make_metadata_required)))
+    write_client(repo, "3.2.0", breaking)  # a minor bump of the client for a breaking change
+
+    done = spec_diff(repo, "--check", "--no-proof")
+
+    assert done.returncode == 1, done.stderr
+    assert "needs a major bump of the client too, but dialnexa-client is 3.2.0" in done.stderr
+    assert "package_version_override" in done.stderr and "at least 4.0.0" in done.stderr
+
+    write_client(repo, "4.0.0", breaking)
+    assert spec_diff(repo, "--check", "--no-proof").returncode == 0, done.stderr
+
+    write_spec(repo, edited(version(NEXT_MINOR)))  # nothing changed: any client version will do
+    write_client(repo, "3.1.5", NEXT_MINOR)
+    assert spec_diff(repo, "--check", "--no-proof").returncode == 0
 
 
 def test_json_and_changelog_forms_of_the_report(repo: Path) -> None:

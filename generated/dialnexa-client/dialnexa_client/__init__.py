@@ -3,7 +3,11 @@
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "1.2.0"
+__version__ = "2.0.0"
+"""The client's own version (semver over its Python API and its behaviour on the wire), set by
+`package_version_override` in the kit's generator_config.yml."""
+__api_version__ = "1.2.0"
+"""The version of the API contract (openapi.yaml's `info.version`) the client was generated from."""
 
 if TYPE_CHECKING:
     from . import webhooks
@@ -39,6 +43,7 @@ __all__ = (
     "Client",
     "DialNexa",
     "RetryPolicy",
+    "__api_version__",
     "__version__",
     "webhooks",
 )

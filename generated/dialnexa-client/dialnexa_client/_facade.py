@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from .client import AuthenticatedClient, RetryPolicy
+    from .client import AuthenticatedClient, RequestHook, ResponseHook, RetryHook, RetryPolicy
     from .resources import AsyncCalls, Calls
 
 
@@ -31,6 +31,22 @@ DEFAULT_BASE_URL = "https://api.dialnexa.com/v1"
 """The spec's first server."""
 
 _KEEP: Any = object()  # with_options: "as before"
+
+KEY_FORM = "key_id:secret"
+
+
+def _check_key(key: str) -> None:
+    """Refuse a key that cannot be DialNexa's (never showing it): `key_id:secret`, both parts
+    non-empty, printable ASCII without spaces."""
+    key_id, colon, secret = key.partition(":")
+    if not (colon and key_id and secret and key.isascii() and key.isprintable() and " " not in key):
+        from .errors import InvalidAPIKeyError  # noqa: PLC0415  (imported when needed)
+
+        what = "has no ':'" if not colon else "has an empty part, a space or a character that is not printable ASCII"
+        raise InvalidAPIKeyError(
+            f"the DialNexa API key {what}: it must have the form {KEY_FORM} "
+            f"(from api_key= or the {API_KEY_ENV} environment variable)"
+        )
 
 
 class _Facade:
@@ -45,6 +61,10 @@ class _Facade:
         retries: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         httpx_args: Mapping[str, Any] | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        on_request: RequestHook | None = None,
+        on_response: ResponseHook | None = None,
+        on_retry: RetryHook | None = None,
     ) -> None:
         """Keyword arguments:
 
@@ -58,11 +78,23 @@ class _Facade:
         ``retries``: a `RetryPolicy`; default `RetryPolicy()`: reads retried twice, a create only when
         it never left.
 
-        ``headers``: sent with every request. ``httpx_args``: further arguments for ``httpx.Client`` /
-        ``httpx.AsyncClient``, e.g. ``{"transport": ...}``.
+        ``headers``: sent with every request. ``httpx_args``: further arguments for the
+        ``httpx.Client`` / ``httpx.AsyncClient`` made here, e.g. ``{"transport": ...}``.
+
+        ``http_client``: an ``httpx.Client`` (``httpx.AsyncClient`` for AsyncDialNexa) of yours to
+        send with: its proxies, TLS settings, limits, transport and event hooks apply, and so do
+        this client's base URL, key, headers and timeout. It stays yours: closing this client
+        leaves it open.
+
+        ``on_request``, ``on_response``, ``on_retry``: hooks (plain functions, also for
+        AsyncDialNexa) called with each ``httpx.Request`` before it is sent (every attempt), each
+        ``httpx.Response`` once read, and a `client.RetryEvent` before each retry; for metrics and
+        tracing. What they raise propagates.
 
         Raises:
             errors.MissingAPIKeyError: no ``api_key`` and no DIALNEXA_API_KEY.
+            errors.InvalidAPIKeyError: the key is not of the form ``key_id:secret``.
+            TypeError: ``http_client`` is not the kind of httpx client this class sends with.
         """
         key = os.environ.get(API_KEY_ENV, "") if api_key is None else api_key
         if not key:
@@ -71,13 +103,24 @@ class _Facade:
             raise MissingAPIKeyError(
                 f"no DialNexa API key: pass api_key='key_id:secret' or set the {API_KEY_ENV} environment variable"
             )
+        _check_key(key)
+        if http_client is not None and type(http_client).__name__ != self._HTTP_CLIENT:
+            raise TypeError(
+                f"{type(self).__name__} sends with an httpx.{self._HTTP_CLIENT}, not {type(http_client).__name__}"
+            )
         self._api_key = key
         self.base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         self.timeout = timeout
         self.retries = retries
         self._headers = dict(headers or {})
         self._httpx_args = dict(httpx_args or {})
+        self._http_client = http_client
+        self._on_request = on_request
+        self._on_response = on_response
+        self._on_retry = on_retry
         self._api_client: AuthenticatedClient | None = None
+
+    _HTTP_CLIENT = "Client"
 
     def with_options(
         self,
@@ -88,9 +131,14 @@ class _Facade:
         retries: RetryPolicy | None = _KEEP,
         headers: Mapping[str, str] = _KEEP,
         httpx_args: Mapping[str, Any] = _KEEP,
+        http_client: httpx.Client | httpx.AsyncClient | None = _KEEP,
+        on_request: RequestHook | None = _KEEP,
+        on_response: ResponseHook | None = _KEEP,
+        on_retry: RetryHook | None = _KEEP,
     ) -> Self:
         """A new client like this one with some options changed (``headers`` are added to this one's).
-        It has its own connections and shares nothing mutable with this one."""
+        It has its own connections and shares nothing mutable with this one (an ``http_client`` of
+        yours excepted: both send with it)."""
         return type(self)(
             api_key=self._api_key if api_key is _KEEP else api_key,
             base_url=self.base_url if base_url is _KEEP else base_url,
@@ -98,6 +146,10 @@ class _Facade:
             retries=self.retries if retries is _KEEP else retries,
             headers=self._headers if headers is _KEEP else {**self._headers, **headers},
             httpx_args=self._httpx_args if httpx_args is _KEEP else httpx_args,
+            http_client=self._http_client if http_client is _KEEP else http_client,
+            on_request=self._on_request if on_request is _KEEP else on_request,
+            on_response=self._on_response if on_response is _KEEP else on_response,
+            on_retry=self._on_retry if on_retry is _KEEP else on_retry,
         )
 
     @property
@@ -105,6 +157,8 @@ class _Facade:
         """The `AuthenticatedClient` underneath, for the functional modules in `api/`
         (``create_call.sync(client=client.api_client, ...)``); made on first use."""
         if self._api_client is None:
+            import httpx  # noqa: PLC0415
+
             from .client import DEFAULT_TIMEOUT, AuthenticatedClient, RetryPolicy  # noqa: PLC0415
 
             self._api_client = AuthenticatedClient(
@@ -114,6 +168,11 @@ class _Facade:
                 retries=RetryPolicy() if self.retries is None else self.retries,
                 headers=dict(self._headers),
                 httpx_args=dict(self._httpx_args),
+                http_client=self._http_client if isinstance(self._http_client, httpx.Client) else None,
+                async_http_client=self._http_client if isinstance(self._http_client, httpx.AsyncClient) else None,
+                on_request=self._on_request,
+                on_response=self._on_response,
+                on_retry=self._on_retry,
             )
         return self._api_client
 
@@ -123,8 +182,14 @@ class _Facade:
             return self._api_client or self.api_client
         return self.api_client.with_call_options(retries=retries, headers=extra_headers)
 
-    def __repr__(self) -> str:  # the API key never appears
-        return f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r}, retries={self.retries!r})"
+    def __repr__(self) -> str:
+        """The base URL and the effective timeout and retry policy (the defaults when none was
+        given); the API key never appears."""
+        from .client import DEFAULT_TIMEOUT, RetryPolicy  # noqa: PLC0415
+
+        timeout = DEFAULT_TIMEOUT if self.timeout is None else self.timeout
+        retries = RetryPolicy() if self.retries is None else self.retries
+        return f"{type(self).__name__}(base_url={self.base_url!r}, timeout={timeout!r}, retries={retries!r})"
 
 
 class DialNexa(_Facade):
@@ -155,6 +220,8 @@ class DialNexa(_Facade):
 class AsyncDialNexa(_Facade):
     """The DialNexa API with ``await`` and ``async for``. Use it as an async context manager, or
     call `aclose()`, to close its connections. See `_Facade.__init__` for the arguments."""
+
+    _HTTP_CLIENT = "AsyncClient"
 
     @cached_property
     def calls(self) -> AsyncCalls:

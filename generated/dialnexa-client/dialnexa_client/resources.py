@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins  # `list` is a method name below
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -17,12 +18,12 @@ from .errors import RateLimitError
 from .models.call import Call
 from .models.call_status import CallStatus
 from .models.create_call_request import CreateCallRequest
-from .models.metadata import Metadata
-from .polling import Poll, PollClock, SystemClock, async_advance, offered_clock, on_clock
-from .types import UNSET, Unset
+from .types import UNSET, RawResponse, Unset
 
 if TYPE_CHECKING:
     from ._facade import AsyncDialNexa, DialNexa
+    from .models.metadata import Metadata
+    from .polling import PollClock
 
 
 def _create_call_body(
@@ -34,6 +35,8 @@ def _create_call_body(
     metadata: Metadata | Mapping[str, Any] | Unset,
 ) -> CreateCallRequest:
     """`body`, or one made of the fields; TypeError for both, or for neither."""
+    from .models.metadata import Metadata  # noqa: PLC0415  (only a body made here needs it)
+
     fields = (
         agent_id,
         to_phone_number,
@@ -56,6 +59,95 @@ def _create_call_body(
     )
 
 
+class CallsWithRawResponse:
+    """`client.calls.with_raw_response.<method>(...)`: the calls operations, each returning the
+    answer as it came (`types.RawResponse`) for any status: ``status_code``, ``headers``,
+    ``elapsed``, ``request_id``, ``content``, and ``parse()``, which returns what the plain method
+    returns or raises what it raises. Only a request that got no answer raises at once.
+    """
+
+    def __init__(self, owner: DialNexa) -> None:
+        self._owner = owner
+
+    def list(
+        self,
+        *,
+        page: int | Unset = 1,
+        limit: int | Unset = 20,
+        agent_id: str | Unset = UNSET,
+        status: Sequence[str] | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[builtins.list[Call]]:
+        """List calls (ListCalls): `api.calls.list_calls.sync_raw`.
+
+        Enum values may be given as plain strings.
+
+        Raises: see `api.calls.list_calls.sync_raw`.
+        """
+        return list_calls.sync_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            page=page,
+            limit=limit,
+            agent_id=agent_id,
+            status=status if isinstance(status, Unset) else [CallStatus(v) for v in status],
+            to_phone_number=to_phone_number,
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        *,
+        body: CreateCallRequest | None = None,
+        agent_id: str | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        from_phone_number: str | Unset = UNSET,
+        agent_version_number: int | Unset = UNSET,
+        metadata: Metadata | Mapping[str, Any] | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Trigger an outbound call (CreateCall): `api.calls.create_call.sync_raw`.
+
+        Pass the body's fields as keyword arguments (models as plain dicts too), or ``body=``.
+
+        Raises: see `api.calls.create_call.sync_raw`.
+        """
+        return create_call.sync_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            body=_create_call_body(
+                body,
+                agent_id,
+                to_phone_number,
+                from_phone_number,
+                agent_version_number,
+                metadata,
+            ),
+            timeout=timeout,
+        )
+
+    def get(
+        self,
+        call_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Get a call (GetCall): `api.calls.get_call.sync_raw`.
+
+        Raises: see `api.calls.get_call.sync_raw`.
+        """
+        return get_call.sync_raw(
+            call_id,
+            client=self._owner._for_call(retries, extra_headers),
+            timeout=timeout,
+        )
+
+
 class Calls:
     """The calls operations: `client.calls.<method>(...)`.
 
@@ -66,6 +158,11 @@ class Calls:
 
     def __init__(self, owner: DialNexa) -> None:
         self._owner = owner
+
+    @cached_property
+    def with_raw_response(self) -> CallsWithRawResponse:
+        """The same operations, each returning the answer as it came (see `CallsWithRawResponse`)."""
+        return CallsWithRawResponse(self._owner)
 
     def list(
         self,
@@ -209,6 +306,8 @@ class Calls:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
+        from .polling import Poll, SystemClock, offered_clock, on_clock  # noqa: PLC0415  (only waits need it)
+
         clock = clock or offered_clock(self._owner.api_client.get_httpx_client())
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         policy = self._owner.api_client.retries if retries is None else retries
@@ -268,6 +367,95 @@ class Calls:
         )
 
 
+class AsyncCallsWithRawResponse:
+    """`client.calls.with_raw_response.<method>(...)`: the calls operations, each returning the
+    answer as it came (`types.RawResponse`) for any status: ``status_code``, ``headers``,
+    ``elapsed``, ``request_id``, ``content``, and ``parse()``, which returns what the plain method
+    returns or raises what it raises. Only a request that got no answer raises at once.
+    """
+
+    def __init__(self, owner: AsyncDialNexa) -> None:
+        self._owner = owner
+
+    async def list(
+        self,
+        *,
+        page: int | Unset = 1,
+        limit: int | Unset = 20,
+        agent_id: str | Unset = UNSET,
+        status: Sequence[str] | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[builtins.list[Call]]:
+        """List calls (ListCalls): `api.calls.list_calls.asyncio_raw`.
+
+        Enum values may be given as plain strings.
+
+        Raises: see `api.calls.list_calls.asyncio_raw`.
+        """
+        return await list_calls.asyncio_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            page=page,
+            limit=limit,
+            agent_id=agent_id,
+            status=status if isinstance(status, Unset) else [CallStatus(v) for v in status],
+            to_phone_number=to_phone_number,
+            timeout=timeout,
+        )
+
+    async def create(
+        self,
+        *,
+        body: CreateCallRequest | None = None,
+        agent_id: str | Unset = UNSET,
+        to_phone_number: str | Unset = UNSET,
+        from_phone_number: str | Unset = UNSET,
+        agent_version_number: int | Unset = UNSET,
+        metadata: Metadata | Mapping[str, Any] | Unset = UNSET,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Trigger an outbound call (CreateCall): `api.calls.create_call.asyncio_raw`.
+
+        Pass the body's fields as keyword arguments (models as plain dicts too), or ``body=``.
+
+        Raises: see `api.calls.create_call.asyncio_raw`.
+        """
+        return await create_call.asyncio_raw(
+            client=self._owner._for_call(retries, extra_headers),
+            body=_create_call_body(
+                body,
+                agent_id,
+                to_phone_number,
+                from_phone_number,
+                agent_version_number,
+                metadata,
+            ),
+            timeout=timeout,
+        )
+
+    async def get(
+        self,
+        call_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retries: RetryPolicy | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RawResponse[Call]:
+        """Get a call (GetCall): `api.calls.get_call.asyncio_raw`.
+
+        Raises: see `api.calls.get_call.asyncio_raw`.
+        """
+        return await get_call.asyncio_raw(
+            call_id,
+            client=self._owner._for_call(retries, extra_headers),
+            timeout=timeout,
+        )
+
+
 class AsyncCalls:
     """The calls operations, with await: `client.calls.<method>(...)`.
 
@@ -278,6 +466,11 @@ class AsyncCalls:
 
     def __init__(self, owner: AsyncDialNexa) -> None:
         self._owner = owner
+
+    @cached_property
+    def with_raw_response(self) -> AsyncCallsWithRawResponse:
+        """The same operations, each returning the answer as it came (see `AsyncCallsWithRawResponse`)."""
+        return AsyncCallsWithRawResponse(self._owner)
 
     async def list(
         self,
@@ -421,6 +614,8 @@ class AsyncCalls:
             errors.WaitTimeoutError: the deadline passed; `.call` is the last call seen.
             errors.APIStatusError, errors.APIConnectionError: a read failed (after its retries).
         """
+        from .polling import Poll, SystemClock, async_advance, offered_clock, on_clock  # noqa: PLC0415  (only waits need it)
+
         clock = clock or offered_clock(self._owner.api_client.get_async_httpx_client())
         poll = Poll(clock or SystemClock(), timeout, poll_interval)
         sleep = async_advance(clock)

@@ -111,6 +111,7 @@ def check(given: Inputs, result: report.Report) -> int:
     needed = releases.required_bump(result.verdict, result.wire_changed)
     client = releases.client_version(given.root)
     reason = releases.gate(given.base_version, given.current, needed, client)
+    reason = reason or releases.client_gate(given.root, given.base_version, needed)
     if reason:
         print(f"spec-diff --check: {reason}", file=sys.stderr)
         print("  see what changed: scripts/spec-diff", file=sys.stderr)

@@ -19,8 +19,7 @@ CACHE = regenerate.ROOT / "build" / "spec-diff"
 def fingerprint(text: str) -> str:
     """A hash of the spec, the generator's settings and templates, and the tools' versions."""
     digest = hashlib.sha256(text.encode())
-    shaping = [regenerate.CONFIG, Path(regenerate.__file__), *regenerate.TEMPLATES.rglob("*")]
-    for path in sorted(p for p in shaping if p.is_file()):
+    for path in sorted(p for p in regenerate.shaping_files() if p.is_file()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for tool in ("openapi-python-client", "ruff"):
         digest.update(metadata.version(tool).encode())

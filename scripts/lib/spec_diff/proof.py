@@ -116,6 +116,15 @@ def _endpoint(client: ModuleType, operation_id: str) -> ModuleType | None:
     return None
 
 
+def _hints(client: ModuleType, function: Any) -> dict[str, Any]:
+    """The type hints of a generated function. Its module imports the models for type checkers only
+    (they are imported where used), so the names come from the client's `models` package."""
+    models = importlib.import_module(f"{client.__name__}.models")
+    names = {name: getattr(models, name) for name in getattr(models, "__all__", ())}
+    namespace = {**names, **vars(sys.modules[function.__module__])}
+    return typing.get_type_hints(function, globalns=namespace)
+
+
 def _model(client: ModuleType, ref: str) -> Any:
     """The generated model class of a `$ref`'d schema (None when there is none)."""
     if not ref:
@@ -399,7 +408,7 @@ class Prover:
         old_cases = schemathesis.openapi.from_dict(_only(self.old, path, method))[path][method]
         new_cases = schemathesis.openapi.from_dict(_only(self.new, path, method))[path][method]
         module = _endpoint(self.client, old_op.get("operationId", ""))
-        hints = typing.get_type_hints(module._get_kwargs) if module is not None else {}
+        hints = _hints(self.client, module._get_kwargs) if module is not None else {}
         model = hints.get("body")
         build = getattr(model, "from_dict", None)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import griffe
 
+from spec_diff.attrs_init import AttrsInit
 from spec_diff.changes import Change, Verdict
 
 WHERE = "Python API"
@@ -24,6 +25,7 @@ def _package(project_dir: Path) -> griffe.Object | griffe.Alias:
         modules_collection=griffe.ModulesCollection(),
         lines_collection=griffe.LinesCollection(),
         allow_inspection=False,
+        extensions=griffe.load_extensions(AttrsInit()),  # the models are attrs classes
     )
 
 

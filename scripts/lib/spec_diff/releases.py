@@ -10,6 +10,11 @@ working tree is compared with (the last release) is:
 A change that breaks existing clients (wire or Python API) needs a major bump; any other change of
 the wire contract (including one that breaks older servers: a client of X.Y may need a server of
 X.Y) at least a minor one; descriptions and examples need none.
+
+The generated client has a version of its own (`package_version_override` in generator_config.yml)
+and records the spec's as `__api_version__`: that must be info.version (the client is generated from
+this spec), and the client's own version must have at least the bump the spec change needs, counted
+from the client version of the last release.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from spec_diff.changes import Verdict
 HEADING = re.compile(r"^## (\d+\.\d+\.\d+)\s*$", re.MULTILINE)
 VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 CLIENT_PYPROJECT = Path("generated/dialnexa-client/pyproject.toml")
+CLIENT_INIT = Path("generated/dialnexa-client/dialnexa_client/__init__.py")
+API_VERSION = re.compile(r'^__api_version__ = "([^"]*)"', re.MULTILINE)
 SHALLOW_HINT = "(a shallow clone? fetch the full history: git fetch --unshallow --tags)"
 
 
@@ -148,19 +155,47 @@ def next_version(old: str, bump: str) -> str:
 
 
 def client_version(root: Path) -> str | None:
-    """The generated client's version (scripts/regenerate writes info.version there)."""
-    path = root / CLIENT_PYPROJECT
+    """The spec version the generated client was generated from (its `__api_version__`)."""
+    path = root / CLIENT_INIT
     if not path.is_file():
         return None
-    version: str = tomllib.loads(path.read_text(encoding="utf-8"))["project"]["version"]
+    match = API_VERSION.search(path.read_text(encoding="utf-8"))
+    return match.group(1) if match else None
+
+
+def _own_version(pyproject: str) -> str:
+    version: str = tomllib.loads(pyproject)["project"]["version"]
     return version
+
+
+def client_gate(root: Path, base_version: str, needed: str) -> str | None:
+    """Why the client's own version lacks the bump the spec change needs (None: it does not, or
+    there is no client to compare)."""
+    path = root / CLIENT_PYPROJECT
+    commit = release_commit(root, base_version)
+    if needed == "none" or commit is None or not path.is_file():
+        return None
+    try:
+        old = _own_version(file_at(root, commit, CLIENT_PYPROJECT.as_posix()))
+    except ReleaseError:  # no client at that release
+        return None
+    new = _own_version(path.read_text(encoding="utf-8"))
+    order = ["downgrade", "none", "patch", "minor", "major"]
+    if order.index(bump_between(old, new)) >= order.index(needed):
+        return None
+    return (
+        f"the spec change needs a {needed} bump of the client too, but dialnexa-client is {new} "
+        f"(it was {old} at release {base_version}): set package_version_override in "
+        f"generator_config.yml to at least {next_version(old, needed)}, run scripts/regenerate "
+        "and add a CHANGELOG.md entry"
+    )
 
 
 def gate(base_version: str, current: str, needed: str, client: str | None) -> str | None:
     """Why the version in the working tree is not right for what changed (None: it is)."""
     if client is not None and client != current:
         return (
-            f"the generated client is version {client} but info.version is {current}: "
+            f"the generated client is from info.version {client} but info.version is {current}: "
             "run scripts/regenerate and commit generated/"
         )
     done = bump_between(base_version, current)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _dataclass_field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.call_status import CallStatus
 from ..types import UNSET, Unset
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Call")
 
 
-@_dataclass(slots=True)
+@_attrs_define
 class Call:
     """A call record. Only the fields every record has are required: `id`, `status`, `agent_id`,
     `to_phone_number` and `created_at` appear both in a freshly created call and in a finished
@@ -69,7 +70,15 @@ class Call:
     on the call record. Values are scalars; they are rendered into the prompt as text. Numbers
     must be finite, and integers must fit in 64 bits.
      """
-    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    request_id: str | None = _attrs_field(default=None, init=False, eq=False, repr=False)
+    """The server's id for the answer this model came from (its `X-Request-Id`), or None."""
+
+    def __repr__(self) -> str:
+        from ..types import set_fields_repr
+
+        return set_fields_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

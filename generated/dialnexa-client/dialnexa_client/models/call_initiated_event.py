@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _dataclass_field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.webhook_payload import WebhookPayload
@@ -12,14 +13,22 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CallInitiatedEvent")
 
 
-@_dataclass(slots=True)
+@_attrs_define
 class CallInitiatedEvent:
     """The body of a `call_initiated` delivery."""
 
     event_type: Literal["call_initiated"]
     payload: WebhookPayload
     """ What an event carries. """
-    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    request_id: str | None = _attrs_field(default=None, init=False, eq=False, repr=False)
+    """The server's id for the answer this model came from (its `X-Request-Id`), or None."""
+
+    def __repr__(self) -> str:
+        from ..types import set_fields_repr
+
+        return set_fields_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         event_type = self.event_type

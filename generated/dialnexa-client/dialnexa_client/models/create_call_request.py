@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass as _dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="CreateCallRequest")
 
 
-@_dataclass(slots=True)
+@_attrs_define
 class CreateCallRequest:
     """What to call, with which agent. Unknown properties are rejected."""
 
@@ -36,6 +38,14 @@ class CreateCallRequest:
     on the call record. Values are scalars; they are rendered into the prompt as text. Numbers
     must be finite, and integers must fit in 64 bits.
      """
+
+    request_id: str | None = _attrs_field(default=None, init=False, eq=False, repr=False)
+    """The server's id for the answer this model came from (its `X-Request-Id`), or None."""
+
+    def __repr__(self) -> str:
+        from ..types import set_fields_repr
+
+        return set_fields_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         agent_id = self.agent_id

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _dataclass_field
 from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Error")
 
 
-@_dataclass(slots=True)
+@_attrs_define
 class Error:
     """DialNexa's error envelope, used by every error response."""
 
@@ -18,7 +19,15 @@ class Error:
     """ What went wrong, for a person. A list with one entry per problem when several fields fail validation. """
     error: str
     """ The HTTP reason phrase of `statusCode`. """
-    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    request_id: str | None = _attrs_field(default=None, init=False, eq=False, repr=False)
+    """The server's id for the answer this model came from (its `X-Request-Id`), or None."""
+
+    def __repr__(self) -> str:
+        from ..types import set_fields_repr
+
+        return set_fields_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         status_code = self.status_code

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _dataclass_field
 from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="Metadata")
 
 
-@_dataclass(slots=True)
+@_attrs_define
 class Metadata:
     """Dynamic variables for the agent's prompt, referenced there as `{{variable_name}}`, and kept
     on the call record. Values are scalars; they are rendered into the prompt as text. Numbers
@@ -16,7 +17,15 @@ class Metadata:
 
     """
 
-    additional_properties: dict[str, bool | float | None | str] = _dataclass_field(init=False, default_factory=dict)
+    additional_properties: dict[str, bool | float | None | str] = _attrs_field(init=False, factory=dict)
+
+    request_id: str | None = _attrs_field(default=None, init=False, eq=False, repr=False)
+    """The server's id for the answer this model came from (its `X-Request-Id`), or None."""
+
+    def __repr__(self) -> str:
+        from ..types import set_fields_repr
+
+        return set_fields_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
 

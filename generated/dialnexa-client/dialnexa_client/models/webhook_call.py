@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _dataclass_field
 from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.hangup_reason import HangupReason
 from ..models.webhook_call_status import WebhookCallStatus
@@ -13,7 +14,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="WebhookCall")
 
 
-@_dataclass(slots=True)
+@_attrs_define
 class WebhookCall:
     """The call an event is about. Field names follow DialNexa's webhook reference, not the REST
     call record: `to_number` / `from_number` (digits without `+`) are `to_phone_number` /
@@ -57,7 +58,15 @@ class WebhookCall:
     """ Why the call ended. New values may be added. """
     disconnection_reason: HangupReason | Unset = UNSET
     """ Why the call ended. New values may be added. """
-    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    request_id: str | None = _attrs_field(default=None, init=False, eq=False, repr=False)
+    """The server's id for the answer this model came from (its `X-Request-Id`), or None."""
+
+    def __repr__(self) -> str:
+        from ..types import set_fields_repr
+
+        return set_fields_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

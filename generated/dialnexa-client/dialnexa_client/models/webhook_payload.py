@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _dataclass_field
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.webhook_call import WebhookCall
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="WebhookPayload")
 
 
-@_dataclass(slots=True)
+@_attrs_define
 class WebhookPayload:
     """What an event carries."""
 
@@ -22,7 +23,15 @@ class WebhookPayload:
     `from_phone_number`, `duration` is `duration_sec`. Unknown fields may be added and should be
     ignored.
      """
-    additional_properties: dict[str, Any] = _dataclass_field(init=False, default_factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    request_id: str | None = _attrs_field(default=None, init=False, eq=False, repr=False)
+    """The server's id for the answer this model came from (its `X-Request-Id`), or None."""
+
+    def __repr__(self) -> str:
+        from ..types import set_fields_repr
+
+        return set_fields_repr(self)
 
     def to_dict(self) -> dict[str, Any]:
         call = self.call.to_dict()

@@ -6,17 +6,22 @@ request may have been carried out), look the call up with listCalls (`find_creat
 sending it again. `create_call_reconciled` does both.
 """
 
-from dataclasses import replace
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import httpx
+from attrs import evolve
 
-from ...client import AuthenticatedClient, Client
-from ...errors import OutcomeUnknownError
+from ...errors import OutcomeUnknownError, ReconciliationLimitError
 from ...models.call import Call
 from ...models.create_call_request import CreateCallRequest
-from ...models.metadata import Metadata
 from ...types import Unset
 from . import create_call, list_calls
+
+if TYPE_CHECKING:
+    from ..._client import Client
+    from ...client import AuthenticatedClient
 
 CORRELATION_KEY = "correlation_id"
 """The metadata key of the correlation value (like all metadata, it is also a prompt variable)."""
@@ -27,8 +32,10 @@ _PAGE = 200  # listCalls' largest page
 def correlated(body: CreateCallRequest, correlation_id: str, key: str = CORRELATION_KEY) -> CreateCallRequest:
     """A copy of `body` whose metadata carries `correlation_id` under `key`. Use a value you store
     before creating (an order id, a uuid4) and never reuse for another call."""
+    from ...models.metadata import Metadata  # noqa: PLC0415  (only a correlated create needs it)
+
     metadata = {} if isinstance(body.metadata, Unset) else body.metadata.to_dict()
-    return replace(body, metadata=Metadata.from_dict({**metadata, key: correlation_id}))
+    return evolve(body, metadata=Metadata.from_dict({**metadata, key: correlation_id}))
 
 
 def _correlation_id(body: CreateCallRequest, key: str) -> str:
@@ -49,8 +56,10 @@ def _match(calls: list[Call], key: str, correlation_id: str) -> Call | None:
     )
 
 
-def _too_many_pages(max_pages: int) -> LookupError:
-    return LookupError(f"no match in the newest {max_pages * _PAGE} calls, and there are more; raise max_pages")
+def _too_many_pages(max_pages: int) -> ReconciliationLimitError:
+    return ReconciliationLimitError(
+        f"no match in the newest {max_pages * _PAGE} calls, and there are more; raise max_pages"
+    )
 
 
 def find_created_call(
@@ -69,7 +78,8 @@ def find_created_call(
 
     Raises:
         ValueError: `body` carries no correlation value.
-        LookupError: `max_pages` full pages went by without a match or an end.
+        errors.ReconciliationLimitError: `max_pages` full pages went by without a match or an end
+            (also a LookupError).
         errors.DialNexaError: listCalls failed.
     """
     correlation_id = _correlation_id(body, key)
@@ -121,8 +131,9 @@ def create_call_reconciled(
 ) -> Call:
     """createCall, tagged with `correlation_id`; after an unknown outcome, the call if it was placed.
 
-    ``timeout`` applies to each request. It never sends a second create. When the outcome stays unknown (no such call found), it re-raises
-    the errors.OutcomeUnknownError: look again with find_created_call a little later before retrying.
+    ``timeout`` applies to each request. It never sends a second create. When the outcome stays unknown
+    (no such call found), it re-raises the errors.OutcomeUnknownError: look again with find_created_call
+    a little later before retrying.
     """
     body = correlated(body, correlation_id, key)
     try:

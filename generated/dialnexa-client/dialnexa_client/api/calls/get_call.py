@@ -1,13 +1,18 @@
-from typing import Any, cast
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.call import Call
-from ...models.error import Error
-from ...types import Response
+from ...types import RawResponse, Response, with_request_id
+
+if TYPE_CHECKING:
+    from ..._client import Client
+    from ...client import AuthenticatedClient
+    from ...models.call import Call
+    from ...models.error import Error
 
 
 def _get_kwargs(
@@ -26,46 +31,64 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Call | Error | None:
     if response.status_code == 200:
+        from ...models.call import Call  # noqa: PLC0415
+
         response_200 = Call.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_400 = Error.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_401 = Error.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_404 = Error.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 429:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_429 = Error.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_500 = Error.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 502:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_502 = Error.from_dict(response.json())
 
         return response_502
 
     if response.status_code == 503:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_503 = Error.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_504 = Error.from_dict(response.json())
 
         return response_504
@@ -77,10 +100,12 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Call | Error]:
     try:
-        parsed = _parse_response(client=client, response=response)
-    except (ValueError, KeyError, TypeError):
+        parsed = with_request_id(_parse_response(client=client, response=response), response.headers)
+    except errors.DialNexaError:
+        raise
+    except Exception as exc:  # whatever a parser meets in a body that is not what the spec says
         if response.status_code < 400:
-            raise
+            raise errors.response_validation_error(response, exc) from exc
         parsed = None  # not DialNexa's envelope (a proxy's error page, say); the status still counts
     return Response(
         status_code=response.status_code,
@@ -125,6 +150,30 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def _success(response: Response[Call | Error]) -> Call:
+    """The success model of `response`, or the errors.APIStatusError for its status."""
+    if response.status_code == 200:
+        return cast("Call", response.parsed)
+    raise errors.status_error(response, "GET")
+
+
+def sync_raw(
+    call_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    timeout: float | httpx.Timeout | None = None,
+) -> RawResponse[Call]:
+    """As `sync`, but returns the answer as it came, for any status: status_code, headers, elapsed,
+    request_id, content; its `.parse()` returns what `sync` returns or raises what `sync` raises.
+    Raises only what no answer can give: errors.APIConnectionError (and errors.OutcomeUnknownError
+    with it for a request with side effects)."""
+    kwargs = _get_kwargs(
+        call_id=call_id,
+    )
+    response = client.request(**kwargs, timeout=timeout)
+    return RawResponse(response, lambda answer: _success(_build_response(client=client, response=answer)))
+
+
 def sync(
     call_id: str,
     *,
@@ -156,9 +205,7 @@ def sync(
         client=client,
         timeout=timeout,
     )
-    if response.status_code == 200:
-        return cast(Call, response.parsed)
-    raise errors.status_error(response, "GET")
+    return _success(response)
 
 
 async def asyncio_detailed(
@@ -196,6 +243,20 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
+async def asyncio_raw(
+    call_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    timeout: float | httpx.Timeout | None = None,
+) -> RawResponse[Call]:
+    """Async `sync_raw`."""
+    kwargs = _get_kwargs(
+        call_id=call_id,
+    )
+    response = await client.arequest(**kwargs, timeout=timeout)
+    return RawResponse(response, lambda answer: _success(_build_response(client=client, response=answer)))
+
+
 async def asyncio(
     call_id: str,
     *,
@@ -227,6 +288,4 @@ async def asyncio(
         client=client,
         timeout=timeout,
     )
-    if response.status_code == 200:
-        return cast(Call, response.parsed)
-    raise errors.status_error(response, "GET")
+    return _success(response)

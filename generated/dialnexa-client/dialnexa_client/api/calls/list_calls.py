@@ -1,13 +1,18 @@
-from typing import Any, cast
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.call import Call
-from ...models.call_status import CallStatus
-from ...models.error import Error
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, RawResponse, Response, Unset, with_request_id
+
+if TYPE_CHECKING:
+    from ..._client import Client
+    from ...client import AuthenticatedClient
+    from ...models.call import Call
+    from ...models.call_status import CallStatus
+    from ...models.error import Error
 
 
 def _get_kwargs(
@@ -51,6 +56,8 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | list[Call] | None:
     if response.status_code == 200:
+        from ...models.call import Call  # noqa: PLC0415
+
         response_200 = []
         _response_200 = response.json()
         for response_200_item_data in _response_200:
@@ -61,36 +68,50 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_200
 
     if response.status_code == 400:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_400 = Error.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_401 = Error.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 429:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_429 = Error.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_500 = Error.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 502:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_502 = Error.from_dict(response.json())
 
         return response_502
 
     if response.status_code == 503:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_503 = Error.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
+        from ...models.error import Error  # noqa: PLC0415
+
         response_504 = Error.from_dict(response.json())
 
         return response_504
@@ -102,10 +123,12 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | list[Call]]:
     try:
-        parsed = _parse_response(client=client, response=response)
-    except (ValueError, KeyError, TypeError):
+        parsed = with_request_id(_parse_response(client=client, response=response), response.headers)
+    except errors.DialNexaError:
+        raise
+    except Exception as exc:  # whatever a parser meets in a body that is not what the spec says
         if response.status_code < 400:
-            raise
+            raise errors.response_validation_error(response, exc) from exc
         parsed = None  # not DialNexa's envelope (a proxy's error page, say); the status still counts
     return Response(
         status_code=response.status_code,
@@ -167,6 +190,38 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+def _success(response: Response[Error | list[Call]]) -> list[Call]:
+    """The success model of `response`, or the errors.APIStatusError for its status."""
+    if response.status_code == 200:
+        return cast("list[Call]", response.parsed)
+    raise errors.status_error(response, "GET")
+
+
+def sync_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    page: int | Unset = 1,
+    limit: int | Unset = 20,
+    agent_id: str | Unset = UNSET,
+    status: list[CallStatus] | Unset = UNSET,
+    to_phone_number: str | Unset = UNSET,
+    timeout: float | httpx.Timeout | None = None,
+) -> RawResponse[list[Call]]:
+    """As `sync`, but returns the answer as it came, for any status: status_code, headers, elapsed,
+    request_id, content; its `.parse()` returns what `sync` returns or raises what `sync` raises.
+    Raises only what no answer can give: errors.APIConnectionError (and errors.OutcomeUnknownError
+    with it for a request with side effects)."""
+    kwargs = _get_kwargs(
+        page=page,
+        limit=limit,
+        agent_id=agent_id,
+        status=status,
+        to_phone_number=to_phone_number,
+    )
+    response = client.request(**kwargs, timeout=timeout)
+    return RawResponse(response, lambda answer: _success(_build_response(client=client, response=answer)))
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,
@@ -215,9 +270,7 @@ def sync(
         to_phone_number=to_phone_number,
         timeout=timeout,
     )
-    if response.status_code == 200:
-        return cast(list[Call], response.parsed)
-    raise errors.status_error(response, "GET")
+    return _success(response)
 
 
 async def asyncio_detailed(
@@ -272,6 +325,28 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
+async def asyncio_raw(
+    *,
+    client: AuthenticatedClient | Client,
+    page: int | Unset = 1,
+    limit: int | Unset = 20,
+    agent_id: str | Unset = UNSET,
+    status: list[CallStatus] | Unset = UNSET,
+    to_phone_number: str | Unset = UNSET,
+    timeout: float | httpx.Timeout | None = None,
+) -> RawResponse[list[Call]]:
+    """Async `sync_raw`."""
+    kwargs = _get_kwargs(
+        page=page,
+        limit=limit,
+        agent_id=agent_id,
+        status=status,
+        to_phone_number=to_phone_number,
+    )
+    response = await client.arequest(**kwargs, timeout=timeout)
+    return RawResponse(response, lambda answer: _success(_build_response(client=client, response=answer)))
+
+
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
@@ -320,6 +395,4 @@ async def asyncio(
         to_phone_number=to_phone_number,
         timeout=timeout,
     )
-    if response.status_code == 200:
-        return cast(list[Call], response.parsed)
-    raise errors.status_error(response, "GET")
+    return _success(response)

@@ -1,5 +1,3 @@
-{#- Extra module (templates/README.md): the timing of calls.wait, apart from the requests it makes,
-    so that sync and async share it and tests can drive it on a clock of their own. -#}
 """How `calls.wait` paces itself: poll interval, Retry-After, the deadline, and the clock it runs on.
 
 DialNexa asks pollers to wait 5 to 10 seconds between reads of a call; `wait` waits
@@ -11,9 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
+
+from attrs import evolve
 
 from .errors import RateLimitError, WaitTimeoutError
 
@@ -76,7 +75,7 @@ def checked_interval(poll_interval: float | None) -> float:
 
 def on_clock(policy: RetryPolicy, clock: PollClock) -> RetryPolicy:
     """`policy`, waiting between its retries on `clock` (so that they count towards the deadline)."""
-    return replace(policy, sleep=clock.advance, async_sleep=async_advance(clock))
+    return evolve(policy, sleep=clock.advance, async_sleep=async_advance(clock))
 
 
 class Poll:

@@ -1,16 +1,18 @@
-"""The client's objects are plain dataclasses: the models compare field by field and copy with
-`dataclasses.replace`; AuthenticatedClient keeps its constructor and its `with_*` copies."""
+"""The client's objects are attrs classes, as openapi-python-client makes them: the models compare
+field by field, copy with `attrs.evolve`, convert with `attrs.asdict`, and show in their repr only
+the fields that are set; AuthenticatedClient keeps its constructor and its `with_*` copies."""
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from typing import Any
 
+import attrs
 import pytest
 from dialnexa_client import AuthenticatedClient, RetryPolicy
 from dialnexa_client.api.calls import correlated, get_call
 from dialnexa_client.models import Call, CallStatus, CreateCallRequest
+from dialnexa_client.types import UNSET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,26 +33,44 @@ def calls(draw: st.DrawFn) -> dict[str, Any]:
 
 @SLOW
 @given(calls(), st.sampled_from(sorted({s.value for s in CallStatus})))
-def test_a_model_compares_by_value_and_copies_with_replace(
+def test_a_model_compares_by_value_and_copies_with_evolve(
     sent: dict[str, Any], status: str
 ) -> None:
     call = Call.from_dict(sent)
-    assert call == Call.from_dict(dict(sent))
+    assert attrs.has(type(call)) and call == Call.from_dict(dict(sent))
     new_status = CallStatus(status)
-    changed = dataclasses.replace(call, status=new_status)
+    changed = attrs.evolve(call, status=new_status)
     assert changed.status == new_status
     assert (changed == call) == (call.status == new_status and not call.additional_properties)
-    for field in dataclasses.fields(Call):
+    for field in attrs.fields(Call):
         if field.init and field.name != "status":
             assert getattr(changed, field.name) == getattr(call, field.name)
     assert changed.additional_properties == {}  # not a constructor argument: a copy leaves it
+    assert attrs.asdict(call, recurse=False)["id"] == sent["id"]
+
+
+@SLOW
+@given(calls())
+def test_a_model_repr_shows_what_is_set_and_nothing_else(sent: dict[str, Any]) -> None:
+    call = Call.from_dict(sent)
+    shown = repr(call)
+    assert "Unset" not in shown and "UNSET" not in shown and "object at 0x" not in shown
+    for field in attrs.fields(Call):
+        value = getattr(call, field.name)
+        if field.name == "request_id":
+            continue
+        if field.name == "additional_properties":
+            assert (f", additional_properties={value!r})" in shown) == bool(value)
+        else:
+            assert (f"{field.name}=" in shown) == (field.name in sent or value is not UNSET)
+    assert shown.startswith("Call(id=")
 
 
 def test_a_model_has_exactly_its_fields() -> None:
     body = CreateCallRequest(agent_id=AGENT, to_phone_number=DESTINATION)
     with pytest.raises(AttributeError):
         body.agent = "agt_other"  # type: ignore[attr-defined]
-    assert "agent_id='agt_abc123'" in repr(body)
+    assert repr(body) == "CreateCallRequest(agent_id='agt_abc123', to_phone_number='+919876543210')"
     tagged = correlated(body, "order-1")
     assert tagged.metadata and tagged.metadata["correlation_id"] == "order-1"
     assert body.metadata is not tagged.metadata and body == CreateCallRequest(AGENT, DESTINATION)
