@@ -31,11 +31,12 @@ _REASON = http.HTTPStatus.TOO_MANY_REQUESTS.phrase
 def required_headers() -> dict[str, dict[str, Any]]:
     """The headers the spec requires on a 429 (`components/responses/TooManyRequests`), by
     lowercase name, with their schemas."""
-    components = load_spec()["components"]
+    components = load_spec().get("components", {})
+    response = components.get("responses", {}).get("TooManyRequests", {})
     found = {}
-    for name, given in components["responses"]["TooManyRequests"].get("headers", {}).items():
+    for name, given in response.get("headers", {}).items():
         ref = given.get("$ref")
-        header = components["headers"][ref.rsplit("/", 1)[-1]] if ref else given
+        header = components.get("headers", {}).get(ref.rsplit("/", 1)[-1], {}) if ref else given
         if header.get("required"):
             found[name.lower()] = header.get("schema", {})
     return found
