@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from starlette.types import ASGIApp
 
 from dialnexa_contract._target import embedded_emulator
-from dialnexa_emulator import create_app
+from dialnexa_emulator import FrozenClock, create_app
 from dialnexa_emulator._store import CallRecord
 from dialnexa_emulator.webhooks import _events as delivery
 from tests.contract.broken_servers import (
@@ -199,9 +199,11 @@ def other_clients_place_calls() -> Broken:
 # Webhooks (use with `--only webhooks`; each factory patches this process's emulator).
 
 
-def _patch_second_call_ended(second: Callable[[CallRecord, bytes], bytes]) -> ASGIApp:
+def _patch_second_call_ended(
+    second: Callable[[CallRecord, bytes], bytes], app: ASGIApp | None = None
+) -> ASGIApp:
     """Every call gets a second `call_ended`, its body what `second` makes of the first's."""
-    app = embedded_emulator()
+    app = app if app is not None else embedded_emulator()
     due, make_body = delivery.due_events, delivery.event_body
     sent: set[str] = set()
 
@@ -283,7 +285,9 @@ def webhook_other_clients_calls() -> ASGIApp:
 
 
 def webhook_new_event_type() -> ASGIApp:
-    """Each call's second `call_ended` is sent as an event type the spec does not list yet."""
+    """Each call's second `call_ended` is sent as an event type the spec does not list yet (the
+    emulator's own check of its deliveries against `webhooks:` is off: this server is newer)."""
     return _patch_second_call_ended(
-        lambda call, body: body.replace(b'"call_ended"', b'"call_analyzed"', 1)
+        lambda call, body: body.replace(b'"call_ended"', b'"call_analyzed"', 1),
+        create_app(clock=FrozenClock(), check_responses=False),
     )
